@@ -1,0 +1,32 @@
+# peacegraph — the two commands of the README, and a few helpers.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STORE  ?= .peacegraph/store
+
+.PHONY: run test venv load bench clean
+
+$(BIN)/peacegraph: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(BIN)/peacegraph
+
+## run: set up, build the store from the bundled data, validate it, and show a summary
+run: venv
+	$(BIN)/peacegraph --store $(STORE) load
+	$(BIN)/peacegraph --store $(STORE) validate
+	$(BIN)/peacegraph --store $(STORE) stats
+
+## test: set up and run the whole test suite
+test: venv
+	$(BIN)/python -m pytest
+
+bench: venv
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .peacegraph .pytest_cache
