@@ -138,6 +138,8 @@ class OA(DefinedNamespace):
     TextPositionSelector: URIRef
     Motivation: URIRef
     describing: URIRef
+    identifying: URIRef
+    hasBody: URIRef
     hasTarget: URIRef
     hasSource: URIRef
     hasSelector: URIRef
