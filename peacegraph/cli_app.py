@@ -1,0 +1,63 @@
+"""``peacegraph app``: start the Streamlit app on this machine only."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from peacegraph.cli_options import EXIT_USAGE, Settings, pass_settings
+
+__all__ = ["app", "APP", "streamlit_command"]
+
+#: The Streamlit app, at the repository root.
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def streamlit_command(app_path: Path, *, port: int) -> list[str]:
+    """The command that serves ``app_path`` on 127.0.0.1:``port`` with safe settings.
+
+    Listening on the loopback interface only, no usage statistics, no error details
+    shown to the browser, XSRF protection on.
+
+    >>> streamlit_command(Path("/repo/app.py"), port=8501)[1:4]
+    ['-m', 'streamlit', 'run']
+    """
+    return [
+        sys.executable, "-m", "streamlit", "run", str(app_path),
+        "--server.address", "127.0.0.1",
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+        "--client.showErrorDetails", "false",
+        "--server.enableXsrfProtection", "true",
+    ]
+
+
+@click.command()
+@click.option("--port", type=click.IntRange(1024, 65535), default=8501, show_default=True,
+              help="The local port to serve on.")
+@click.option("--dry-run", is_flag=True, help="Print the command instead of running it.")
+@pass_settings
+def app(settings: Settings, port: int, dry_run: bool) -> None:
+    """Browse the graph in the Streamlit app, at http://127.0.0.1:PORT (this machine only).
+
+    The app reads the store given by --store (passed on as $PEACEGRAPH_STORE).
+    """
+    import importlib.util
+
+    if not APP.is_file():
+        click.echo(f"peacegraph: error: the app is not there yet: {APP} does not exist",
+                   err=True)
+        raise click.exceptions.Exit(EXIT_USAGE)
+    if importlib.util.find_spec("streamlit") is None:
+        raise click.ClickException("streamlit is not installed: pip install streamlit")
+    command = streamlit_command(APP, port=port)
+    store = str(settings.store_path().absolute())
+    if dry_run:
+        click.echo(f"PEACEGRAPH_STORE={shlex.quote(store)} {shlex.join(command)}")
+        return
+    settings.say(f"serving {store} at http://127.0.0.1:{port} (Ctrl-C stops)")
+    os.execve(sys.executable, command, {**os.environ, "PEACEGRAPH_STORE": store})
