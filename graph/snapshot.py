@@ -570,8 +570,15 @@ def _write_network(graph: networkx.MultiDiGraph, format: str, output: str | Path
 
     if format == "graphml":
         nx.write_graphml(graph, output, edge_id_from_attribute="id")
+        return
+    # networkx stamps today's date into <meta lastmodifieddate>: drop it, so the same
+    # store gives the same bytes on any day.
+    text = "<?xml version='1.0' encoding='utf-8'?>\n" + "\n".join(nx.generate_gexf(graph)) + "\n"
+    data = re.sub(r' lastmodifieddate="[^"]*"', "", text, count=1).encode("utf-8")
+    if isinstance(output, (str, Path)):
+        Path(output).write_bytes(data)
     else:
-        nx.write_gexf(graph, output)
+        output.write(data)
 
 
 def _lang_rank(term: Term) -> int:
