@@ -1,5 +1,5 @@
 # peacegraph — the two commands of the README, and a few helpers.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= .peacegraph/store

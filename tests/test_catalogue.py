@@ -1,4 +1,4 @@
-"""The saved-query catalogue: front matter, the checks, typed binding, docs/queries.md.
+"""The saved-query catalogue: front matter, the checks, typed binding, the README's catalogue.
 
 No store is needed here; :mod:`tests.test_queries` runs every query against the data.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from graph.queries import (
     QUERIES_DIR, CatalogueError, Param, ParameterError, SavedQuery, UnknownQuery, bind,
-    catalogue, check, get, main, markdown,
+    catalogue, check, get, main, markdown, readme_section,
 )
 from graph.terms import XSD, Term
 from ontology import ID_NS, PREFIXES
@@ -104,9 +104,9 @@ def test_unknown_query_suggests_close_names() -> None:
         get("precedents-for-trak")
 
 
-def test_docs_queries_md_is_in_sync() -> None:
-    text = (REPO / "docs" / "queries.md").read_text(encoding="utf-8")
-    assert text == markdown(), "regenerate: python -m graph.queries --markdown > docs/queries.md"
+def test_readme_catalogue_is_in_sync() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert readme_section(text) == markdown(), "regenerate: python -m graph.queries --readme"
     for name in NAMES:
         assert f"### {name}\n" in text
 
