@@ -26,6 +26,7 @@ from peacegraph.cli_app import app
 from peacegraph.cli_data import load, stats, validate
 from peacegraph.cli_options import EXIT_FAILURE, Failure, Settings, UsageFailure
 from peacegraph.cli_query import queries, query
+from peacegraph.cli_remote import endpoint_options
 from peacegraph.cli_snapshot import register as register_snapshot
 
 __all__ = ["cli", "main"]
@@ -42,6 +43,9 @@ Exit status:
 \b
 Environment:
   PEACEGRAPH_STORE    the store directory (default ./.peacegraph/store)
+  PEACEGRAPH_ENDPOINT         a SPARQL 1.1 query endpoint to use instead
+  PEACEGRAPH_UPDATE_ENDPOINT  its update endpoint (default: the query endpoint)
+  PEACEGRAPH_USER, PEACEGRAPH_PASSWORD  credentials for updates on a server
   PEACEGRAPH_ARTICLE  the article's text, for `validate`
 """
 
@@ -83,6 +87,7 @@ def _one_line(exc: BaseException) -> str:
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR",
               help="The store directory [default: $PEACEGRAPH_STORE or ./.peacegraph/store].")
+@endpoint_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print timings and details.")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")

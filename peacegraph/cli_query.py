@@ -174,14 +174,15 @@ def query(settings: Settings, target: str | None, params: tuple[tuple[str, str],
         if names.count(name) > 1:
             raise click.BadParameter(f"parameter '{name}' is given twice", param_hint="'-p'")
     if sparql is not None or _is_file(str(target)):
-        from graph.sandbox import check_read_only, run_query
+        from graph.sandbox import check_read_only
+        from peacegraph.cli_remote import run_ad_hoc
 
         text = sparql if sparql is not None else _read(str(target))
         format_ = _pick_format(format_, check_read_only(text))
         terms = {name: parse_term(value) for name, value in params}
         with timed(settings, "ad hoc query ran"):
-            result = run_query(settings.store_path(), text, params=terms,
-                               timeout=timeout, limit=limit)
+            result = run_ad_hoc(click.get_current_context(), text, params=terms,
+                                timeout=timeout, limit=limit)
     else:
         from graph import queries as saved
 
