@@ -3,8 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STORE  ?= .peacegraph/store
+PORT   ?= 8501
 
-.PHONY: run test venv load bench clean
+.PHONY: run check test venv bench clean
 
 $(BIN)/peacegraph: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
@@ -15,8 +16,13 @@ $(BIN)/peacegraph: pyproject.toml
 
 venv: $(BIN)/peacegraph
 
-## run: set up, build the store from the bundled data, validate it, and show a summary
+## run: set up, build the store from the bundled data (when it changed), open the app
 run: venv
+	$(BIN)/peacegraph --store $(STORE) load
+	$(BIN)/peacegraph --store $(STORE) app --port $(PORT)
+
+## check: build the store, validate it (SHACL, OWL, quotes) and show a summary
+check: venv
 	$(BIN)/peacegraph --store $(STORE) load
 	$(BIN)/peacegraph --store $(STORE) validate
 	$(BIN)/peacegraph --store $(STORE) stats

@@ -672,7 +672,7 @@ def readme_section(readme: str) -> str:
     """
     start, end = readme.find(README_START), readme.find(README_END)
     if start < 0 or end < start:
-        raise CatalogueError(f"the README has no {README_START} … {README_END} section")
+        raise CatalogueError("README", f"no {README_START} … {README_END} section")
     return readme[start + len(README_START):end].lstrip("\n")
 
 

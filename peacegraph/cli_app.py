@@ -31,7 +31,7 @@ def streamlit_command(app_path: Path, *, port: int) -> list[str]:
         "--server.address", "127.0.0.1",
         "--server.port", str(port),
         "--browser.gatherUsageStats", "false",
-        "--client.showErrorDetails", "false",
+        "--client.showErrorDetails", "none",
         "--server.enableXsrfProtection", "true",
     ]
 
@@ -44,9 +44,13 @@ def streamlit_command(app_path: Path, *, port: int) -> list[str]:
 def app(settings: Settings, port: int, dry_run: bool) -> None:
     """Browse the graph in the Streamlit app, at http://127.0.0.1:PORT (this machine only).
 
-    The app reads the store given by --store (passed on as $PEACEGRAPH_STORE).
+    The app reads the store given by --store (passed on as $PEACEGRAPH_STORE), or the
+    SPARQL server given by --endpoint (passed on as $PEACEGRAPH_ENDPOINT). It never
+    writes, so it needs no credentials; they are not passed on.
     """
     import importlib.util
+
+    from peacegraph.cli_remote import ENDPOINT_ENV, endpoints
 
     if not APP.is_file():
         click.echo(f"peacegraph: error: the app is not there yet: {APP} does not exist",
@@ -55,9 +59,18 @@ def app(settings: Settings, port: int, dry_run: bool) -> None:
     if importlib.util.find_spec("streamlit") is None:
         raise click.ClickException("streamlit is not installed: pip install streamlit")
     command = streamlit_command(APP, port=port)
-    store = str(settings.store_path().absolute())
+    endpoint, _ = endpoints(click.get_current_context())
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("PEACEGRAPH_USER", "PEACEGRAPH_PASSWORD")}
+    if endpoint is not None:
+        environment[ENDPOINT_ENV] = endpoint
+        shown, where = f"{ENDPOINT_ENV}={shlex.quote(endpoint)}", endpoint
+    else:
+        store = str(settings.store_path().absolute())
+        environment["PEACEGRAPH_STORE"] = store
+        shown, where = f"PEACEGRAPH_STORE={shlex.quote(store)}", store
     if dry_run:
-        click.echo(f"PEACEGRAPH_STORE={shlex.quote(store)} {shlex.join(command)}")
+        click.echo(f"{shown} {shlex.join(command)}")
         return
-    settings.say(f"serving {store} at http://127.0.0.1:{port} (Ctrl-C stops)")
-    os.execve(sys.executable, command, {**os.environ, "PEACEGRAPH_STORE": store})
+    settings.say(f"serving {where} at http://127.0.0.1:{port} (Ctrl-C stops)")
+    os.execve(sys.executable, command, environment)

@@ -550,3 +550,28 @@ def test_ad_hoc_queries_on_a_server_are_checked_first(writable: RemoteStore) -> 
     assert isinstance(triples, Triples) and len(triples) == 3 and triples.truncated
     when = writable.manifest()[0].loaded_at
     assert isinstance(when, datetime.datetime) and when.tzinfo is not None
+
+
+# --------------------------------------------------------------------------- the app
+
+
+def test_the_app_reads_a_server(oxigraph: Server | None, require: Require,
+                                monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`peacegraph --endpoint URL app` sets $PEACEGRAPH_ENDPOINT; the pages read the server."""
+    require(oxigraph_binary(), "the oxigraph server is not installed (pip install oxigraph)")
+    assert oxigraph is not None
+    from streamlit.testing.v1 import AppTest
+    from streamlit.util import calc_hash
+
+    _loaded(oxigraph).close()
+    monkeypatch.setenv("PEACEGRAPH_ENDPOINT", oxigraph.query_url)
+    monkeypatch.setenv("PEACEGRAPH_STORE", str(tmp_path / "no-store-here"))
+    monkeypatch.setenv("PEACEGRAPH_APP_DATA", str(tmp_path / "app-data"))
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"),
+                           default_timeout=60)
+    at.query_params["number"] = "4"
+    at._page_hash = calc_hash("track")  # the page a browser at /track asks for
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value.endswith("General security")
+    assert any("CFE Treaty" in link.proto.label for link in at.get("page_link"))
