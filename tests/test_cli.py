@@ -145,7 +145,7 @@ def test_app_without_app_py_exits_2_or_shows_a_local_only_command(tmp_path: Path
         return
     assert done.returncode == 0, done.stderr
     for flag in ("streamlit run", "--server.address 127.0.0.1", "--server.port 8765",
-                 "--browser.gatherUsageStats false", "--client.showErrorDetails false",
+                 "--browser.gatherUsageStats false", "--client.showErrorDetails none",
                  "--server.enableXsrfProtection true", f"PEACEGRAPH_STORE={tmp_path / 's'}"):
         assert flag in done.stdout, flag
 
