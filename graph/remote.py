@@ -59,15 +59,19 @@ or digest handshake only: they appear in no message, log line or ``repr``.
 
 from __future__ import annotations
 
+import base64
 import configparser
 import datetime as _dt
+import decimal as _decimal
 import hashlib
 import http.client
 import json
 import logging
+import math
 import os
 import re
 import stat
+import struct
 import tempfile
 import threading
 import time
@@ -414,7 +418,15 @@ class _Http:
     """POSTs with a hard deadline; credentials only ever go to ``secret_url``."""
 
     def __init__(self, *, secret_url: str | None, credentials: Credentials | None) -> None:
-        self._secret = credentials.password if credentials is not None else None
+        # what an echoing server may send back: the password, URL-quoted, and the HTTP
+        # basic token base64("user:password") of the Authorization header
+        self._secrets: tuple[str, ...] = ()
+        if credentials is not None and credentials.password:
+            token = base64.b64encode(
+                f"{credentials.user}:{credentials.password}".encode()).decode("ascii")
+            self._secrets = tuple(sorted({credentials.password, token,
+                                          urllib.parse.quote_plus(credentials.password),
+                                          urllib.parse.quote_plus(token)}, key=len, reverse=True))
         handlers: list[Any] = []
         if credentials is not None and secret_url is not None:
             manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
@@ -426,12 +438,10 @@ class _Http:
         self._opener = urllib.request.build_opener(*handlers)
 
     def scrub(self, text: str) -> str:
-        """``text`` without the password (servers sometimes echo what they were sent)."""
-        if self._secret:
-            text = text.replace(self._secret, "***")
-            quoted = urllib.parse.quote_plus(self._secret)
-            if quoted != self._secret:
-                text = text.replace(quoted, "***")
+        """``text`` without the password or the basic token (servers sometimes echo what
+        they were sent)."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
         return text
 
     def post(self, url: str, form: Sequence[tuple[str, str]], *, accept: str,
@@ -541,27 +551,76 @@ def _normalised(term: Term) -> Term:
 
     Virtuoso answers integers of its own computing (``COUNT``, ``STRLEN``) as
     ``xsd:int``/``xsd:long`` where SPARQL says ``xsd:integer``, booleans as ``"1"`` and
-    ``"0"``, and ``xsd:dateTime`` with fractional zeros; all are put back in the
-    canonical form (the same value, so nothing is lost).
+    ``"0"``, doubles and floats as ``"1.0"`` or ``"2.5e+08"``, decimals and
+    ``xsd:dateTime`` with trailing zeros; all are put in the canonical form the embedded
+    store (Oxigraph) writes: the same value, so nothing is lost. Only the lexical form
+    changes, never the datatype: an ``xsd:integer`` 1 stays an integer even where the
+    query computed a boolean (Virtuoso's ``BIND(?a = ?b AS ?same)``), since nothing in
+    the answer says which it was.
 
     >>> _normalised(Term("literal", "0", XSD + "boolean", None)).value
     'false'
-    >>> _normalised(Term("literal", "2026-01-02T03:04:05.000+00:00", XSD + "dateTime", None)).value
-    '2026-01-02T03:04:05Z'
-    
+    >>> _normalised(Term("literal", "2026-01-02T03:04:05.500+00:00", XSD + "dateTime", None)).value
+    '2026-01-02T03:04:05.5Z'
+    >>> [_normalised(Term("literal", v, XSD + "double", None)).value for v in ("1.0", "2.5e+03", "-0.0", "1e-07")]
+    ['1', '2500', '-0', '0.0000001']
+    >>> _normalised(Term("literal", "1.50", XSD + "decimal", None)).value
+    '1.5'
     """
-    if term.datatype in _INTEGER_TYPES and re.fullmatch(r"[+-]?\d+", term.value):
-        return Term("literal", term.value, XSD + "integer", None)
-    if term.datatype == XSD + "boolean" and term.value in ("0", "1"):
-        return Term("literal", "true" if term.value == "1" else "false", term.datatype, None)
-    if term.datatype == XSD + "dateTime":
-        match = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.0+)?(Z|[+-]\d\d:\d\d)?",
-                             term.value)
-        if match:
-            zone = match.group(2) or ""
-            return Term("literal", match.group(1) + ("Z" if zone in ("+00:00", "-00:00") else zone),
-                        term.datatype, None)
+    datatype, value = term.datatype, term.value
+    if datatype in _INTEGER_TYPES and re.fullmatch(r"[+-]?\d+", value):
+        return Term("literal", value, XSD + "integer", None)
+    if datatype == XSD + "boolean" and value in ("0", "1"):
+        return Term("literal", "true" if value == "1" else "false", datatype, None)
+    if datatype in (XSD + "double", XSD + "float"):
+        canonical = _canonical_float(value, single=datatype == XSD + "float")
+        return term if canonical is None else Term("literal", canonical, datatype, None)
+    if datatype == XSD + "decimal" and re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", value):
+        number = _decimal.Decimal(value)
+        text = format(number, "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return Term("literal", "0" if text in ("-0", "") else text, datatype, None)
+    if datatype in (XSD + "dateTime", XSD + "time"):
+        match = re.fullmatch(r"(.*T?\d\d:\d\d:\d\d)(?:(\.\d*?)0*)?(Z|[+-]\d\d:\d\d)?", value)
+        if match and (datatype == XSD + "time" or "T" in match.group(1)):
+            fraction = match.group(2) if match.group(2) not in (None, ".") else ""
+            zone = match.group(3) or ""
+            return Term("literal", match.group(1) + fraction
+                        + ("Z" if zone in ("+00:00", "-00:00") else zone), datatype, None)
     return term
+
+
+def _canonical_float(value: str, *, single: bool) -> str | None:
+    """Oxigraph's form of an ``xsd:double`` (``single``: ``xsd:float``) value: the shortest
+    digits that round-trip, written without an exponent (``1``, ``0.1``, ``2500``,
+    ``-0``, ``INF``); ``None`` for a lexical form that is not a number.
+    """
+    text = value.strip()
+    if text in ("INF", "+INF", "-INF", "NaN"):
+        return text.lstrip("+")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        return None
+    number = float(text)
+    if single:
+        try:
+            number = struct.unpack("f", struct.pack("f", number))[0]
+        except OverflowError:
+            return None
+        shortest = repr(number)
+        for digits in range(1, 10):  # the fewest significant digits that give the same float
+            candidate = f"{number:.{digits}g}"
+            if struct.unpack("f", struct.pack("f", float(candidate)))[0] == number:
+                shortest = candidate
+                break
+    else:
+        shortest = repr(number)
+    if math.isinf(float(shortest)):
+        return "INF" if float(shortest) > 0 else "-INF"
+    fixed = format(_decimal.Decimal(shortest), "f")
+    if "." in fixed:
+        fixed = fixed.rstrip("0").rstrip(".")
+    return fixed
 
 
 #: What Oxigraph server appends to a 200 answer cut by ``--timeout-s``.

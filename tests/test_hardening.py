@@ -931,11 +931,6 @@ def test_password_never_leaks(remote_exposure: _Exposure) -> None:
         assert remote_exposure.password not in text, text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "graph/remote.py: _Http.scrub removes the password (plain and URL-quoted) from a "
-    "server's error text, but not the HTTP basic token base64('user:password'); a server "
-    "that echoes request headers puts it in the RemoteError message. Fix in graph/remote.py "
-    "(scrub the token too), then remove this marker."))
 def test_basic_auth_token_never_leaks(remote_exposure: _Exposure) -> None:
     for text in remote_exposure.texts:
         assert remote_exposure.token not in text, text
