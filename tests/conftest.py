@@ -1,10 +1,12 @@
-"""Shared test fixtures: the repository path, a skip-or-fail helper, the curated fixture graph."""
+"""Shared test fixtures: the repository path, a skip-or-fail helper, the curated fixture
+graph, and one store built from the bundled data per session."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rdflib import Graph
@@ -42,3 +44,26 @@ def curated_graph() -> Graph:
     for triple in curated.triples(CURATED_FIXTURE):
         graph.add(triple)
     return graph
+
+
+@pytest.fixture(scope="session")
+def bundled_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding ``loaders.bundled()`` (the ontology and data/), built once per
+    session and closed. Read it only: tests that write build a store of their own."""
+    import loaders
+    from graph.store import Store
+
+    path = tmp_path_factory.mktemp("bundled") / "store"
+    with Store.open(path, read_only=False) as store:
+        for source in loaders.bundled():
+            store.load(source)
+    return path
+
+
+@pytest.fixture(scope="session")
+def bundled_store(bundled_store_path: Path) -> Iterator[Any]:
+    """The bundled store, opened read-only once per session."""
+    from graph.store import Store
+
+    with Store.open(bundled_store_path, read_only=True) as store:
+        yield store

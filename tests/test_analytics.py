@@ -38,16 +38,9 @@ def pgid(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding ``loaders.bundled()`` (the ontology and data/), built once."""
-    import loaders
-    from graph.store import Store
-
-    path = tmp_path_factory.mktemp("analytics-store")
-    with Store.open(path, read_only=False) as store:
-        for source in loaders.bundled():
-            store.load(source)
-    return path
+def store_path(bundled_store_path: Path) -> Path:
+    """The bundled store (built once per session; analytics only read it)."""
+    return bundled_store_path
 
 
 @pytest.fixture(scope="session")

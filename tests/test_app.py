@@ -9,7 +9,6 @@ track 1's precedents include the 1953 armistice; updates and SERVICE are refused
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,18 +29,9 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="session")
-def app_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding ``loaders.bundled()`` (the ontology and data/), built once; closed."""
-    if importlib.util.find_spec("graph.store") is None or not (REPO / "data" / "tracks.yaml").exists():
-        pytest.skip("waiting for graph.store / data")
-    import loaders
-    from graph.store import Store
-
-    path = tmp_path_factory.mktemp("app-store")
-    with Store.open(path, read_only=False) as store:
-        for source in loaders.bundled():
-            store.load(source)
-    return path
+def app_store(bundled_store_path: Path) -> Path:
+    """The bundled store (built once per session; the app only reads it)."""
+    return bundled_store_path
 
 
 @pytest.fixture

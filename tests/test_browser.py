@@ -40,15 +40,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``peacegraph app`` serving a bundled store; yields its base URL."""
-    import loaders
-    from graph.store import Store
-
-    store = tmp_path_factory.mktemp("browser-store")
-    with Store.open(store, read_only=False) as s:
-        for source in loaders.bundled():
-            s.load(source)
+def server(tmp_path_factory: pytest.TempPathFactory, bundled_store_path: Path) -> Iterator[str]:
+    """``peacegraph app`` serving the bundled store; yields its base URL."""
+    store = bundled_store_path
     port = _free_port()
     env = {**os.environ, "PEACEGRAPH_APP_DATA": str(tmp_path_factory.mktemp("app-data"))}
     log = (tmp_path_factory.mktemp("server") / "streamlit.log").open("wb")

@@ -8,8 +8,7 @@ cases here fails it.
 
 from __future__ import annotations
 
-import importlib.util
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,6 @@ PG = PREFIXES["pg"]
 ARTICLE = "How Diplomacy With North Korea Can Work"
 SIX = ["state-us", "state-rok", "state-dprk", "state-prc", "state-japan", "state-russia"]
 INJECTIONS = ["x> } UNION { ?s ?p ?o . BIND(<y", 'a\" } UNION { ?s ?p ?o } FILTER("{']
-
-
-@pytest.fixture(scope="session")
-def bundled_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """A read-only store holding ``loaders.bundled()`` (the ontology and data/), built once."""
-    repo = Path(__file__).resolve().parent.parent
-    if importlib.util.find_spec("graph.store") is None or not (repo / "data" / "tracks.yaml").exists():
-        pytest.skip("waiting for graph.store / data")
-    import loaders
-    from graph.store import Store
-
-    path = tmp_path_factory.mktemp("bundled-store")
-    with Store.open(path, read_only=False) as store:
-        for source in loaders.bundled():
-            store.load(source)
-    with Store.open(path, read_only=True) as store:
-        yield store
 
 
 # ------------------------------------------------------------------ helpers

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 from servers import Server, oxigraph_binary, oxigraph_server, virtuoso_binary, virtuoso_server
-from test_queries import CASES, INJECTIONS, bundled_store  # noqa: F401  (a fixture)
+from test_queries import CASES, INJECTIONS
 
 from graph import remote
 from graph.queries import run

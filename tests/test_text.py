@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-import loaders
 from loaders import LoadError, resolve
 from loaders.text import find_mentions, fold, title, triples
 from ontology.namespace import OA, PG, id_iri

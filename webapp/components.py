@@ -299,7 +299,7 @@ def result_table(result: SelectResult | bool | list[tuple[Term, Term, Term]], *,
     n = len(result.rows)
     note = f"{n} row" + ("" if n == 1 else "s")
     if result.truncated:
-        note += f" — stopped at the row cap; there are more"
+        note += " — stopped at the row cap; there are more"
     left, mid, _ = st.columns([1, 1, 4], vertical_alignment="center")
     left.download_button("Download CSV", safe_csv(result), file_name=f"{name}.csv",
                          mime="text/csv", key=f"{key}-csv", icon=":material/download:",

@@ -125,7 +125,7 @@ def _details(path: Path, manifest: snapshot.Manifest) -> None:
     a.metric("Statements", f"{manifest.statements:,}")
     b.metric("Sources", len(manifest.sources))
     c.metric("Files", len(manifest.files) + 1)
-    st.markdown(f"**Content hash** (sha256 of dataset.nq)")
+    st.markdown("**Content hash** (sha256 of dataset.nq)")
     st.code(manifest.content_hash, language=None)
     st.caption(ui.escape(f"Taken {manifest.created} · peacegraph {manifest.peacegraph_version}"
                          f" · ontology {manifest.ontology_version} · store "
