@@ -24,9 +24,11 @@ from peacegraph import __version__
 from peacegraph.cli_analyze import register as register_analyze
 from peacegraph.cli_app import app
 from peacegraph.cli_data import load, stats, validate
-from peacegraph.cli_options import EXIT_FAILURE, Failure, Settings, UsageFailure
+from peacegraph.cli_options import (
+    EXIT_FAILURE, STORE_HELP, Failure, Settings, UsageFailure, store_param,
+)
 from peacegraph.cli_query import queries, query
-from peacegraph.cli_remote import endpoint_options
+from peacegraph.cli_remote import endpoint_options, endpoint_params
 from peacegraph.cli_snapshot import register as register_snapshot
 
 __all__ = ["cli", "main"]
@@ -86,7 +88,7 @@ def _one_line(exc: BaseException) -> str:
 @click.group(cls=_Shell, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
               metavar="DIR",
-              help="The store directory [default: $PEACEGRAPH_STORE or ./.peacegraph/store].")
+              help=STORE_HELP)
 @endpoint_options
 @click.option("-q", "--quiet", is_flag=True, help="Print only results and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print timings and details.")
@@ -108,6 +110,19 @@ for _command in (load, query, queries, validate, stats, app):
     cli.add_command(_command)
 register_analyze(cli)  # peacegraph analyze … (graph.analytics; networkx loads only then)
 register_snapshot(cli)  # snapshot, export, restore, diff, verify (graph.snapshot)
+
+
+def _share_store_options(group: click.Group) -> None:
+    """Every command also takes --store, --endpoint and --update-endpoint after its name
+    (``peacegraph app --store DIR --port N``), as well as before it."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _share_store_options(command)
+        else:
+            command.params += [store_param(), *endpoint_params(environment=False)]
+
+
+_share_store_options(cli)
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

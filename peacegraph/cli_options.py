@@ -6,6 +6,7 @@ library it wraps inside its function, so ``peacegraph query NAME`` stays light.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -75,6 +76,21 @@ class Settings:
 
 
 pass_settings = click.make_pass_decorator(Settings)
+
+STORE_HELP = "The store directory [default: $PEACEGRAPH_STORE or ./.peacegraph/store]."
+
+
+def _store_here(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.obj = dataclasses.replace(ctx.find_object(Settings) or Settings(), store=value)
+
+
+def store_param() -> click.Option:
+    """``--store DIR`` repeated on a command (``peacegraph query --store DIR …``): it
+    overrides the group's ``--store`` for that command."""
+    return click.Option(["--store"], type=click.Path(file_okay=False, path_type=Path),
+                        metavar="DIR", expose_value=False, callback=_store_here,
+                        help=STORE_HELP)
 
 
 class UsageFailure(click.UsageError):

@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from graph.store import Store
     from graph.terms import SelectResult, Term
 
-__all__ = ["ENDPOINT_ENV", "UPDATE_ENDPOINT_ENV", "endpoint_options", "endpoints", "open_store",
+__all__ = ["ENDPOINT_ENV", "UPDATE_ENDPOINT_ENV", "endpoint_options", "endpoint_params",
+           "endpoints", "open_store",
            "run_ad_hoc"]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,21 +54,35 @@ def _remember(key: str) -> Callable[[click.Context, click.Parameter, str | None]
     return callback
 
 
-def endpoint_options(function: F) -> F:
-    """``--endpoint QUERY_URL`` and ``--update-endpoint UPDATE_URL`` (kept in ``ctx.meta``).
+def endpoint_params(*, environment: bool = True) -> list[click.Option]:
+    """``--endpoint QUERY_URL`` and ``--update-endpoint UPDATE_URL`` (kept in ``ctx.meta``,
+    which every context of one invocation shares); :func:`open_store` reads them.
 
-    Put it on the ``peacegraph`` group; :func:`open_store` reads what was given.
+    On the ``peacegraph`` group they also read ``$PEACEGRAPH_ENDPOINT`` /
+    ``$PEACEGRAPH_UPDATE_ENDPOINT``; repeated on each command (``environment=False``) they
+    only take what is typed there, so the environment never overrides a typed option.
     """
-    function = click.option(
-        "--update-endpoint", metavar="UPDATE_URL", envvar=UPDATE_ENDPOINT_ENV,
-        expose_value=False, is_eager=True, callback=_remember("update"),
-        help="The SPARQL 1.1 update endpoint, for `load` against a server "
-             f"[${UPDATE_ENDPOINT_ENV}].")(function)
-    return click.option(
-        "--endpoint", metavar="QUERY_URL", envvar=ENDPOINT_ENV, expose_value=False,
-        is_eager=True, callback=_remember("query"),
-        help="Use the SPARQL 1.1 server at this query endpoint instead of a store directory "
-             f"[${ENDPOINT_ENV}].")(function)
+    return [
+        click.Option(
+            ["--endpoint"], metavar="QUERY_URL", envvar=ENDPOINT_ENV if environment else None,
+            expose_value=False, is_eager=True, callback=_remember("query"),
+            help="Use the SPARQL 1.1 server at this query endpoint instead of a store "
+                 f"directory [${ENDPOINT_ENV}]."),
+        click.Option(
+            ["--update-endpoint"], metavar="UPDATE_URL",
+            envvar=UPDATE_ENDPOINT_ENV if environment else None,
+            expose_value=False, is_eager=True, callback=_remember("update"),
+            help="The SPARQL 1.1 update endpoint, for `load` against a server "
+                 f"[${UPDATE_ENDPOINT_ENV}]."),
+    ]
+
+
+def endpoint_options(function: F) -> F:
+    """The :func:`endpoint_params` as a decorator (for the ``peacegraph`` group)."""
+    params = getattr(function, "__click_params__", [])
+    params.extend(reversed(endpoint_params()))
+    function.__click_params__ = params  # type: ignore[attr-defined]
+    return function
 
 
 def endpoints(ctx: click.Context | None, environ: Mapping[str, str] | None = None

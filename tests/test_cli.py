@@ -8,6 +8,7 @@ import sys
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -307,3 +308,29 @@ def test_queries_check() -> None:
     done = run("queries", "--check")
     assert done.returncode == 0, done.stderr
     assert "saved queries OK" in done.stderr
+
+
+def test_every_command_takes_the_store_options_after_its_name(bundled_store_path: Path) -> None:
+    """--store, --endpoint and --update-endpoint work before or after a command's name,
+    on every command (the issue spells `peacegraph app [--store DIR] [--endpoint URL]`)."""
+
+    def commands(group: Any) -> list[Any]:
+        out = []
+        for command in group.commands.values():
+            out += commands(command) if hasattr(command, "commands") else [command]
+        return out
+
+    for command in commands(cli):
+        names = {name for param in command.params for name in param.opts}
+        assert {"--store", "--endpoint", "--update-endpoint"} <= names, command.name
+    here = run("query", "--store", str(bundled_store_path), "tracks", "--format", "csv")
+    assert here.returncode == 0 and "Inter-Korean relations" in here.stdout
+    # the command's own --store wins over the group's
+    both = run("--store", "/nonexistent", "query", "--store", str(bundled_store_path), "tracks",
+               "--format", "csv")
+    assert both.returncode == 0 and "Inter-Korean relations" in both.stdout
+    shown = run("app", "--store", "/tmp/s", "--endpoint", "http://127.0.0.1:9/query",
+                "--port", "8600", "--dry-run")
+    assert shown.returncode == 0
+    assert "PEACEGRAPH_ENDPOINT=http://127.0.0.1:9/query" in shown.stdout
+    assert "--server.port 8600" in shown.stdout
