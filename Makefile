@@ -27,8 +27,9 @@ check: venv
 	$(BIN)/peacegraph --store $(STORE) validate
 	$(BIN)/peacegraph --store $(STORE) stats
 
-## test: set up and run the whole test suite
+## test: set up and run the whole test suite (type checks of graph/, loaders/, ontology/ first)
 test: venv
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 bench: venv
