@@ -75,13 +75,9 @@ def copy_store(source: Path, target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding ``loaders.bundled()`` (the ontology and data/), built once, closed."""
-    path = tmp_path_factory.mktemp("snapshot-store") / "store"
-    with Store.open(path, read_only=False) as store:
-        for source in loaders.bundled():
-            store.load(source)
-    return path
+def store_path(bundled_store_path: Path) -> Path:
+    """The bundled store (built once per session; tests that write copy it first)."""
+    return bundled_store_path
 
 
 @pytest.fixture(scope="module")

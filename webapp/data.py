@@ -160,6 +160,24 @@ def from_param(text: str) -> str:
     return queries.bind(queries.get("entity"), {"iri": text})["iri"].value
 
 
+def iri_param(page: str) -> tuple[str | None, str | None]:
+    """``(given, iri)`` from the page's ``?iri=…``: what the URL says, and its full IRI.
+
+    A malformed value shows the page title and a readable error, and gives no IRI.
+    """
+    given = st.query_params.get("iri")
+    if not given:
+        return None, None
+    try:
+        return given, from_param(given)
+    except queries.ParameterError as exc:
+        from webapp import components as ui
+
+        ui.header(page)
+        st.error(ui.escape(exc.problem))
+        return given, None
+
+
 def local_name(iri: str) -> str:
     """A readable fallback for an IRI without a label: its last segment.
 

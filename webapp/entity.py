@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from graph.queries import ParameterError
 from ontology import PG_NS, PREFIXES
 from webapp import components as ui
 from webapp import data
@@ -22,14 +21,7 @@ def _predicate(row: dict) -> str:
 
 
 def render() -> None:
-    given = st.query_params.get("iri")
-    iri = None
-    if given:
-        try:
-            iri = data.from_param(given)
-        except ParameterError as exc:
-            ui.header("Entity")
-            st.error(ui.escape(exc.problem))
+    given, iri = data.iri_param("Entity")
     if iri is None:
         if not given:
             ui.header("Entity", "Every statement about any item of the graph. Search by "

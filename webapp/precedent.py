@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from graph.queries import ParameterError
 from ontology import PG_NS, PREFIXES
 from webapp import components as ui
 from webapp import data
@@ -31,14 +30,7 @@ def _choices() -> dict[str, str]:
 
 def render() -> None:
     choices = _choices()
-    given = st.query_params.get("iri")
-    iri = None
-    if given:
-        try:
-            iri = data.from_param(given)
-        except ParameterError as exc:
-            ui.header("Precedent")
-            st.error(ui.escape(exc.problem))
+    given, iri = data.iri_param("Precedent")
     if iri is not None and not data.entity(iri).exists:
         ui.header("Precedent")
         st.error(f"Nothing in the graph is called {ui.escape(given)}.")
