@@ -1,0 +1,1634 @@
+"""The benchmark harness: peacegraph beside bare pyoxigraph and rdflib, on synthetic data.
+
+For each size, :func:`run` measures, in this order:
+
+1. **load** — ``Store.load(resolve(FILE))`` into a store that holds the ontology (each run
+   in a fresh process on a fresh copy of that store: generation, inference, fsync and
+   all), ``peacegraph load FILE`` through the command line, bare ``pyoxigraph.Store(dir)
+   .bulk_load`` into an empty on-disk store, and rdflib's ``Graph().parse``; N-Triples
+   and Turtle; throughput in statements per second.
+2. **cold start** — wall time of ``peacegraph query tracks --format csv`` and of
+   ``python -c "import pyoxigraph"``, fresh processes.
+3. **queries** — every saved query (``queries/*.rq``) with parameters chosen from the
+   generated ids, through ``graph.queries.run``; the same SPARQL and bindings on bare
+   pyoxigraph (``use_default_graph_as_union=True``) over a store bulk-loaded with the same
+   quads; and on rdflib's in-memory ``Dataset(default_union=True)``. Each engine runs in
+   its own long-lived worker process, so a runaway query can be stopped and memory is
+   measured per engine.
+4. **export** — ``graph.snapshot.export`` (or ``Store.dump``) per format against bare
+   pyoxigraph's dump of the same format (the union through one CONSTRUCT for N-Triples
+   and Turtle), and rdflib's ``serialize``; one full ``snapshot.take`` against bare dumps
+   of the RDF files a snapshot holds.
+5. **app** — the first render of the Overview and Track pages in a fresh process
+   (``streamlit.testing.v1.AppTest``, store from ``$PEACEGRAPH_STORE``).
+
+Timing: each figure is the median of ``runs`` runs after ``warmup`` discarded runs, with
+the compared contestants interleaved (A B C A B C …). A fast measurement gets up to three
+times ``runs`` (it fits in a few seconds, and a noisy machine needs the samples); a slow
+one gets fewer, so that its measured runs stay within ``budget`` seconds (``load_budget``
+for loads); one whose warm-up alone exceeds the budget keeps that run as its only sample
+(``warm_up_counted``). The JSON records the runs actually made. A run longer than
+``timeout`` is stopped and reported as a lower bound; a query or snapshot stopped at its
+limit, or slower than half of it, at one size is not retried at a larger one (reported
+with that time as a lower bound). rdflib's queries are stopped at 16 times peacegraph's
+time (enough to decide the 10x target) or ``rdflib_timeout``. In-process query times
+also record CPU time (``cpu_median``), steadier than wall time on a shared machine.
+
+Memory: peak resident set size (``ru_maxrss`` from ``wait4``/``getrusage``). A
+peacegraph load counts its own process plus its loader child, as if both peaked at once.
+
+Child processes run ``python -m benchmarks.harness TASK ARGS`` (one JSON line out) or
+``python -m benchmarks.harness worker ARGS`` (JSON lines in and out).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import resource
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks import DATA_DIR, DEFAULT_SIZES, HERE, parse_size, size_label
+from benchmarks.generate import PARTS, SEED, Dataset, generate
+
+__all__ = [
+    "Config", "run", "render_markdown", "targets", "MEASUREMENT_KEYS", "EXPORT_FORMATS",
+    "LOAD_FORMATS", "ENGINES",
+]
+
+REPO = HERE.parent
+#: The contestants, in the order they run within a round.
+ENGINES = ("peacegraph", "pyoxigraph", "rdflib")
+LOAD_FORMATS = ("nt", "ttl")
+EXPORT_FORMATS = ("nt", "ttl", "nq", "trig", "jsonld")
+#: The RDF files of a snapshot (what the bare-pyoxigraph "snapshot" dumps).
+SNAPSHOT_RDF = {"dataset.nq": "nq", "dataset.trig": "trig", "union.ttl": "ttl",
+                "dataset.jsonld": "jsonld"}
+#: The keys every size has in results.json.
+MEASUREMENT_KEYS = ("statements", "store", "load", "cold_start", "queries", "export",
+                    "snapshot", "memory", "app")
+_PREFIXES = {
+    "pg": "https://w3id.org/peacegraph/ontology#", "pgid": "https://w3id.org/peacegraph/id/",
+    "pgg": "https://w3id.org/peacegraph/graph/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+}
+_RDFLIB_FORMATS = {"nt": "nt", "ttl": "turtle", "nq": "nquads", "trig": "trig",
+                   "jsonld": "json-ld"}
+_RDFLIB_FACTOR = 16.0  # rdflib is stopped once this many times slower than peacegraph (10x target + noise)
+_CHEAP = 5.0  # seconds: a measurement whose runs all fit in this gets more runs
+
+
+@dataclass
+class Config:
+    """What :func:`run` measures and how hard it tries."""
+
+    sizes: tuple[str, ...] = DEFAULT_SIZES
+    runs: int = 5
+    warmup: int = 1
+    out: Path = HERE
+    data: Path = DATA_DIR
+    #: longest single run of a query, export or page render (seconds)
+    timeout: float = 90.0
+    #: longest single rdflib query (seconds); shorter when 16x peacegraph is reached first
+    rdflib_timeout: float = 90.0
+    #: measured seconds per contestant and measurement before runs are cut (see module doc)
+    budget: float = 45.0
+    #: longest single load (seconds)
+    load_timeout: float = 1800.0
+    #: the budget of each load contestant (loads are the targets that need the runs)
+    load_budget: float = 150.0
+    app: bool = True
+    seed: int = SEED
+    #: saved queries to measure (``None``: every one in queries/)
+    queries: tuple[str, ...] | None = None
+    #: formats to load (of LOAD_FORMATS) and export (of EXPORT_FORMATS)
+    formats: tuple[str, ...] = EXPORT_FORMATS
+    #: app pages to render
+    pages: tuple[str, ...] = ("overview", "track")
+    #: give fast measurements up to three times ``runs`` (see :func:`_runs_for`)
+    extra_runs: bool = True
+    #: let child processes cache bytecode under ``data/pycache`` (as an installed package
+    #: has its .pyc files); off: children inherit the environment as it is
+    bytecode: bool = True
+    log: Callable[[str], None] = field(default=lambda message: print(message, file=sys.stderr,
+                                                                     flush=True))
+
+
+# ====================================================================== the run
+
+
+def run(config: Config) -> dict[str, Any]:
+    """Measure every size of ``config``; write ``results.json`` and ``results.md``.
+
+    Returns the results (what ``results.json`` holds).
+    """
+    config.out.mkdir(parents=True, exist_ok=True)
+    config.data.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "config": {"sizes": list(config.sizes), "runs": config.runs, "warmup": config.warmup,
+                   "queries": list(config.queries) if config.queries else "all",
+                   "formats": list(config.formats), "pages": list(config.pages),
+                   "timeout_s": config.timeout, "rdflib_timeout_s": config.rdflib_timeout,
+                   "budget_s": config.budget, "load_budget_s": config.load_budget,
+                   "seed": config.seed,
+                   "bytecode": ("child processes write and reuse .pyc files "
+                                "(PYTHONPYCACHEPREFIX under the data directory), as an "
+                                "installed package would") if config.bytecode else
+                               "inherited environment"},
+        "sizes": {},
+    }
+    _PYCACHE[:] = [config.data / "pycache"] if config.bytecode else []
+    template = _template_store(config)
+    stopped: dict[tuple[str, str], dict[str, Any]] = {}  # see _measure_query
+    started = time.monotonic()
+    for label in config.sizes:
+        size = parse_size(label)
+        config.log(f"== {label}: generating")
+        dataset = generate(size, config.data / label, seed=config.seed)
+        results["sizes"][label] = _measure_size(config, label, dataset, template, stopped)
+        results["targets"] = targets(results)
+        _write(config, results)  # after each size, so a long run leaves partial results
+    results["machine"]["load_average_end"] = _load_average()
+    results["machine"]["wall_seconds"] = round(time.monotonic() - started, 1)
+    results["targets"] = targets(results)
+    _write(config, results)
+    return results
+
+
+def _write(config: Config, results: dict[str, Any]) -> None:
+    (config.out / "results.json").write_text(json.dumps(results, indent=1) + "\n",
+                                             encoding="utf-8")
+    (config.out / "results.md").write_text(render_markdown(results), encoding="utf-8")
+
+
+def _measure_size(config: Config, label: str, dataset: Dataset, template: Path,
+                  stopped: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    work = config.data / label
+    phases: dict[str, float] = {}
+    clock = time.monotonic()
+
+    def phase(name: str) -> None:
+        nonlocal clock
+        now = time.monotonic()
+        phases[name] = round(now - clock, 2)
+        clock = now
+        config.log(f"   ({name}: {phases[name]:.1f} s)")
+
+    config.log(f"== {label}: {dataset.statements:,} statements; building the query stores")
+    stores = _query_stores(work, dataset, template)
+    out: dict[str, Any] = {"statements": dataset.statements, "store": stores["info"]}
+    phase("stores")
+    config.log(f"== {label}: load")
+    out["load"], load_rss = _measure_load(config, work, dataset, template)
+    phase("load")
+    config.log(f"== {label}: cold start")
+    out["cold_start"] = _measure_cold_start(config, stores["pg"])
+    phase("cold_start")
+    config.log(f"== {label}: queries")
+    out["queries"], query_rss, rdflib_extra = _measure_queries(
+        config, label, dataset, stores, stopped)
+    phase("queries")
+    config.log(f"== {label}: export")
+    out["export"], export_rss = _measure_export(config, work, stores, rdflib_extra)
+    phase("export")
+    out["snapshot"] = _measure_snapshot(config, label, work, stores, stopped)
+    phase("snapshot")
+    out["memory"] = {"load": load_rss, "queries": query_rss, "export": export_rss}
+    config.log(f"== {label}: app")
+    out["app"] = _measure_app(config, stores["pg"]) if config.app else {
+        "skipped": "not measured (--no-app)"}
+    phase("app")
+    out["phase_seconds"] = phases
+    shutil.rmtree(work / "scratch", ignore_errors=True)
+    return out
+
+
+# ====================================================================== stores
+
+
+def _template_store(config: Config) -> Path:
+    """A store holding the bundled ontology only: what each load run starts from."""
+    path = config.data / "template-store"
+    shutil.rmtree(path, ignore_errors=True)
+    report = _child("build-store", {"store": str(path), "sources": [["ontology", None]]},
+                    timeout=config.load_timeout)
+    if not report.get("ok"):
+        raise RuntimeError(f"cannot build the template store: {report}")
+    return path
+
+
+def _query_stores(work: Path, dataset: Dataset, template: Path) -> dict[str, Any]:
+    """The peacegraph store (ontology + one named graph per part), its quads as N-Quads,
+    and a bare pyoxigraph store bulk-loaded from them."""
+    pg, ox, nq = work / "pg-store", work / "ox-store", work / "dataset.nq"
+    for path in (pg, ox):
+        shutil.rmtree(path, ignore_errors=True)
+    shutil.copytree(template, pg)  # the ontology is loaded there already
+    sources = [[str(dataset.part(p)), f"synthetic-{p}"] for p in PARTS]
+    built = _child("build-store", {"store": str(pg), "sources": sources, "dump": str(nq),
+                                   "bare": str(ox)}, timeout=1e6)
+    if not built.get("ok"):
+        raise RuntimeError(f"cannot build the query stores: {built}")
+    info = {"quads": built["quads"], "graphs": built["graphs"], "inferred": built["inferred"],
+            "build_seconds": round(built["seconds"], 2)}
+    return {"pg": pg, "ox": ox, "nq": nq, "info": info}
+
+
+# ====================================================================== load
+
+
+def _measure_load(config: Config, work: Path, dataset: Dataset,
+                  template: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    scratch = work / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    rss: dict[str, Any] = {}
+    cli = _peacegraph_command()
+    for fmt in (f for f in LOAD_FORMATS if f in config.formats):
+        path = dataset.nt if fmt == "nt" else dataset.ttl
+
+        def fresh(name: str) -> Path:
+            target = scratch / name
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(template, target)
+            return target
+
+        def pg() -> dict[str, Any]:
+            store = fresh("pg-load")
+            try:
+                return _child("load-pg", {"store": str(store), "file": str(path)},
+                              timeout=config.load_timeout)
+            finally:
+                shutil.rmtree(store, ignore_errors=True)
+
+        def ox() -> dict[str, Any]:
+            store = scratch / "ox-load"
+            shutil.rmtree(store, ignore_errors=True)
+            try:
+                return _child("load-ox", {"store": str(store), "file": str(path), "format": fmt},
+                              timeout=config.load_timeout)
+            finally:
+                shutil.rmtree(store, ignore_errors=True)
+
+        def rdf() -> dict[str, Any]:
+            return _child("load-rdflib", {"file": str(path), "format": fmt},
+                          timeout=config.load_timeout)
+
+        def command_line() -> dict[str, Any]:
+            store = fresh("cli-load")
+            try:
+                return _process([*cli, "--store", str(store), "--quiet", "load", str(path)],
+                                timeout=config.load_timeout)
+            finally:
+                shutil.rmtree(store, ignore_errors=True)
+
+        contestants = {"peacegraph": (pg, True), "pyoxigraph": (ox, True),
+                       "rdflib": (rdf, False)}
+        if fmt == "nt":
+            contestants["peacegraph_cli"] = (command_line, False)
+        samples = _interleave(config, contestants, budget=config.load_budget)
+        entry: dict[str, Any] = {}
+        for name, measured in samples.items():
+            summary = _summary(measured)
+            if summary["median"]:
+                summary["statements_per_s"] = round(dataset.statements / summary["median"])
+            entry[name] = summary
+        results[fmt] = entry
+        rss[fmt] = {name: _median_rss(measured, with_children=(name != "pyoxigraph"))
+                    for name, measured in samples.items()}
+    return results, rss
+
+
+def _peacegraph_command() -> list[str]:
+    script = Path(sys.executable).parent / "peacegraph"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "peacegraph"]
+
+
+# ====================================================================== cold start
+
+
+def _measure_cold_start(config: Config, store: Path) -> dict[str, Any]:
+    command = [*_peacegraph_command(), "--store", str(store), "query", "tracks",
+               "--format", "csv"]
+
+    def pg() -> dict[str, Any]:
+        report = _process(command, timeout=config.timeout)
+        if report.get("ok") and not report.get("stdout", "").startswith("track,"):
+            report = {**report, "ok": False, "error": "unexpected output: "
+                      + report.get("stdout", "")[:200]}
+        return report
+
+    def bare() -> dict[str, Any]:
+        return _process([sys.executable, "-c", "import pyoxigraph"], timeout=config.timeout)
+
+    samples = _interleave(config, {"peacegraph": (pg, True), "python_import_pyoxigraph":
+                                   (bare, True)}, budget=max(config.budget, 10.0))
+    out = {}
+    for name, measured in samples.items():
+        summary = _summary(measured)
+        summary["rss_kb"] = _median_rss(measured, with_children=True)
+        out[name] = summary
+    return out
+
+
+# ====================================================================== queries
+
+
+def _measure_queries(config: Config, label: str, dataset: Dataset, stores: dict[str, Any],
+                     stopped: dict[tuple[str, str], dict[str, Any]]
+                     ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    from graph import queries as saved
+
+    catalogue = {name: query for name, query in sorted(saved.catalogue().items())
+                 if config.queries is None or name in config.queries}
+    workers = {
+        "peacegraph": _Worker({"engine": "peacegraph", "store": str(stores["pg"])}),
+        "pyoxigraph": _Worker({"engine": "pyoxigraph", "store": str(stores["ox"])}),
+        "rdflib": _Worker({"engine": "rdflib", "nq": str(stores["nq"])},
+                          start_timeout=config.load_timeout),
+    }
+    results: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    try:
+        for name, query in catalogue.items():
+            raw = _raw_params(query, dataset)
+            terms = saved.bind(query, raw)
+            params = {k: [t.kind, t.value, t.datatype, t.lang] for k, t in terms.items()}
+            command = {"op": "query", "name": name, "sparql": query.sparql, "raw": raw,
+                       "params": params}
+            entry = _measure_query(config, label, name, command, workers, stopped)
+            entry["params"] = raw
+            results[name] = entry
+            config.log(f"   {name}: " + ", ".join(
+                f"{e} {_fmt_seconds(entry[e])}" for e in ENGINES))
+        extra["rdflib_exports"] = _rdflib_exports(config, workers["rdflib"],
+                                                  stores["nq"].parent / "scratch")
+        extra["rdflib_parse"] = workers["rdflib"].start_report
+    finally:
+        rss = {engine: worker.close() for engine, worker in workers.items()}
+    return results, {"peak_kb": rss, "note": "peak RSS of each engine's worker process "
+                     "over all saved queries (warm-up and runs), rdflib's parse included"}, extra
+
+
+def _raw_params(query: Any, dataset: Dataset) -> dict[str, str]:
+    """Raw values for a query's parameters: its own override, else by name, else by type."""
+    by_type = {"iri": dataset.params.get("agreement", "agreement-g000001"),
+               "date": dataset.params.get("date", "2001-06-30"),
+               "string": dataset.params.get("text", "armistice"), "integer": "1",
+               "decimal": "1.0", "boolean": "true"}
+    override = dataset.query_params.get(query.name)
+    raw: dict[str, str] = {}
+    for p in query.params:
+        if override is not None:
+            if p.name in override:
+                raw[p.name] = override[p.name]
+            continue
+        if p.optional and p.name not in ("from", "to"):
+            continue
+        raw[p.name] = dataset.params.get(p.name, by_type.get(p.type, "1"))
+    return raw
+
+
+def _measure_query(config: Config, label: str, name: str, command: dict[str, Any],
+                   workers: Mapping[str, _Worker],
+                   stopped: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    """One saved query on the three engines, interleaved; see the module docstring.
+
+    ``stopped`` remembers, across sizes, each (query, engine) that hit its absolute time
+    limit or came within half of it: larger sizes skip it, with that time as a bound.
+    """
+    samples: dict[str, list[dict[str, Any]]] = {e: [] for e in ENGINES}
+    status: dict[str, dict[str, Any]] = {e: {} for e in ENGINES}
+    rows: dict[str, int | None] = {}
+    cap = {"peacegraph": config.timeout, "pyoxigraph": config.timeout,
+           "rdflib": config.rdflib_timeout}
+    limit = dict(cap)
+
+    def once(engine: str) -> dict[str, Any] | None:
+        reply = workers[engine].call({**command, "timeout": limit[engine]},
+                                     timeout=limit[engine])
+        if reply.get("timeout"):
+            status[engine] = {"timeout": True, "lower_bound_s": round(limit[engine], 3)}
+            if limit[engine] >= cap[engine]:
+                stopped.setdefault((name, engine), {"size": label,
+                                                    "lower_bound_s": limit[engine]})
+            return None
+        if not reply.get("ok"):
+            status[engine] = {"error": reply.get("error", "failed")}
+            return None
+        rows[engine] = reply.get("rows")
+        if reply["seconds"] > cap[engine] / 2:
+            stopped.setdefault((name, engine), {"size": label,
+                                                "lower_bound_s": round(reply["seconds"], 3)})
+        return reply
+
+    active = []
+    for engine in ENGINES:
+        if (name, engine) in stopped:
+            before = stopped[(name, engine)]
+            status[engine] = {"timeout": True, "lower_bound_s": before["lower_bound_s"],
+                              "skipped": f"took ≥ {before['lower_bound_s']:.0f} s at "
+                                         f"{before['size']}"}
+        elif engine != "rdflib":
+            active.append(engine)
+    # warm-up; peacegraph first: its time sets rdflib's limit
+    warm: dict[str, float] = {}
+    for _ in range(config.warmup):
+        for engine in list(active):
+            reply = once(engine)
+            if reply is None:
+                active.remove(engine)
+            elif reply["seconds"] > config.budget:  # too slow to repeat: the warm-up counts
+                samples[engine].append({**reply, "warm_up": True})
+                warm[engine] = reply["seconds"]
+            else:
+                warm[engine] = reply["seconds"]
+    if not status["rdflib"]:
+        estimate = warm.get("peacegraph")
+        if estimate is None and "peacegraph" in active:
+            reply = once("peacegraph")  # no warm-up: one (kept) run to scale rdflib's limit by
+            if reply is None:
+                active.remove("peacegraph")
+            else:
+                samples["peacegraph"].append(reply)
+                estimate = reply["seconds"]
+        if estimate is None:
+            status["rdflib"] = {"skipped": "peacegraph gave no time to compare with"}
+        else:
+            limit["rdflib"] = min(cap["rdflib"], max(2.0, _RDFLIB_FACTOR * estimate))
+            first = once("rdflib")  # rdflib's first run doubles as its warm-up
+            if first is not None:
+                if not config.warmup:
+                    samples["rdflib"].append(first)
+                elif first["seconds"] > config.budget:  # too slow to repeat: it counts
+                    samples["rdflib"].append({**first, "warm_up": True})
+                warm["rdflib"] = first["seconds"]
+                active.append("rdflib")
+    wanted = {e: _runs_for(config, warm.get(e)) for e in active}
+    for index in range(max(wanted.values(), default=0)):
+        for engine in list(active):
+            if index >= wanted[engine] or len(samples[engine]) >= wanted[engine]:
+                continue
+            reply = once(engine)
+            if reply is None:
+                active.remove(engine)
+            else:
+                samples[engine].append(reply)
+    entry: dict[str, Any] = {}
+    for engine in ENGINES:
+        summary = _summary(samples[engine])
+        summary.update(status[engine])
+        entry[engine] = summary
+    entry["rows"] = rows
+    counts = {v for v in rows.values() if v is not None}
+    entry["rows_agree"] = len(counts) <= 1
+    return entry
+
+
+def _runs_for(config: Config, warm: float | None, *, runs: int | None = None,
+              budget: float | None = None) -> int:
+    """``runs``; up to three times more when they all fit in ``_CHEAP`` seconds (a fast
+    measurement on a noisy machine needs more samples); fewer when over ``budget``."""
+    runs = config.runs if runs is None else runs
+    budget = config.budget if budget is None else budget
+    if warm is None or warm <= 0:
+        return runs
+    if not config.extra_runs:
+        return max(1, min(runs, int(budget // warm)))
+    if warm * runs * 3 <= _CHEAP:
+        return runs * 3
+    if warm * runs <= _CHEAP:
+        return max(runs, int(_CHEAP // warm))
+    return max(1, min(runs, int(budget // warm)))
+
+
+def _rdflib_exports(config: Config, worker: _Worker, scratch: Path) -> dict[str, Any]:
+    scratch.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {}
+    for fmt in (f for f in EXPORT_FORMATS if f in config.formats):
+        target = scratch / f"rdflib.{fmt}"
+        samples: list[dict[str, Any]] = []
+        status: dict[str, Any] = {}
+        wanted = config.runs
+        for index in range(config.runs):
+            if index >= wanted:
+                break
+            reply = worker.call({"op": "export", "format": fmt, "out": str(target),
+                                 "timeout": config.rdflib_timeout}, timeout=config.rdflib_timeout)
+            if reply.get("timeout"):
+                status = {"timeout": True, "lower_bound_s": config.rdflib_timeout}
+                break
+            if not reply.get("ok"):
+                status = {"error": reply.get("error", "failed")}
+                break
+            samples.append(reply)
+            if index == 0:
+                wanted = _runs_for(config, reply["seconds"])
+        target.unlink(missing_ok=True)
+        summary = _summary(samples)
+        summary.update(status)
+        summary["note"] = "no warm-up: serialises the dataset parsed for the queries"
+        out[fmt] = summary
+    return out
+
+
+# ====================================================================== export
+
+
+def _measure_export(config: Config, work: Path, stores: dict[str, Any],
+                    extra: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    scratch = work / "scratch"
+    scratch.mkdir(parents=True, exist_ok=True)
+    results: dict[str, Any] = {}
+    rss: dict[str, Any] = {}
+    for fmt in (f for f in EXPORT_FORMATS if f in config.formats):
+        def pg(fmt: str = fmt) -> dict[str, Any]:
+            target = scratch / f"pg.{fmt}"
+            try:
+                return _child("export-pg", {"store": str(stores["pg"]), "format": fmt,
+                                            "out": str(target)}, timeout=config.timeout)
+            finally:
+                target.unlink(missing_ok=True)
+
+        def ox(fmt: str = fmt) -> dict[str, Any]:
+            target = scratch / f"ox.{fmt}"
+            try:
+                return _child("export-ox", {"store": str(stores["ox"]), "format": fmt,
+                                            "out": str(target)}, timeout=config.timeout)
+            finally:
+                target.unlink(missing_ok=True)
+
+        samples = _interleave(config, {"peacegraph": (pg, True), "pyoxigraph": (ox, True)})
+        results[fmt] = {name: _summary(measured) for name, measured in samples.items()}
+        results[fmt]["rdflib"] = extra.get("rdflib_exports", {}).get(fmt, {"median": None})
+        for name, measured in samples.items():
+            results[fmt][name]["bytes"] = next((m.get("bytes") for m in measured
+                                                if m.get("bytes")), None)
+        rss[fmt] = {name: _median_rss(measured, with_children=False)
+                    for name, measured in samples.items()}
+    results["rdflib_parse"] = extra.get("rdflib_parse")
+    return results, rss
+
+
+def _measure_snapshot(config: Config, label: str, work: Path, stores: dict[str, Any],
+                      stopped: dict[tuple[str, str], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        import graph.snapshot  # noqa: F401  (only to know whether it is there)
+    except ImportError as error:
+        return {"skipped": f"graph.snapshot is not importable ({error})"}
+    scratch = work / "scratch"
+    limit = config.timeout * 4
+    if ("snapshot", "peacegraph") in stopped:
+        before = stopped[("snapshot", "peacegraph")]
+        return {"peacegraph": {"median": None, "timeout": True,
+                               "lower_bound_s": before["lower_bound_s"],
+                               "skipped": f"took ≥ {before['lower_bound_s']:.0f} s at "
+                                          f"{before['size']}"},
+                "pyoxigraph": {"median": None, "skipped": "peacegraph was not measured"}}
+
+    def pg() -> dict[str, Any]:
+        target = scratch / "pg-snapshot"
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            return _child("snapshot-pg", {"store": str(stores["pg"]), "out": str(target)},
+                          timeout=limit)
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    def ox() -> dict[str, Any]:
+        target = scratch / "ox-snapshot"
+        shutil.rmtree(target, ignore_errors=True)
+        try:
+            return _child("snapshot-ox", {"store": str(stores["ox"]), "out": str(target)},
+                          timeout=limit)
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+
+    samples = _interleave(config, {"peacegraph": (pg, False), "pyoxigraph": (ox, False)},
+                          runs=min(config.runs, 3))
+    out = {name: _summary(measured) for name, measured in samples.items()}
+    for name, measured in samples.items():
+        out[name]["rss_kb"] = _median_rss(measured, with_children=False)
+        slowest = max((m.get("seconds") or 0 for m in measured), default=0)
+        if out[name].get("timeout") or slowest > limit / 2:
+            stopped.setdefault(("snapshot", name), {
+                "size": label, "lower_bound_s": limit if out[name].get("timeout") else slowest})
+    out["note"] = ("snapshot.take (canonical N-Quads, TriG, Turtle, JSON-LD, GraphML, GEXF, "
+                   "CSV) against bare dumps of its four RDF files; no warm-up, at most 3 runs")
+    return out
+
+
+# ====================================================================== app
+
+
+def _measure_app(config: Config, store: Path) -> dict[str, Any]:
+    if not (REPO / "app.py").is_file():
+        return {"skipped": "app.py is not there"}
+    try:
+        import streamlit.testing.v1  # noqa: F401
+    except ImportError as error:
+        return {"skipped": f"streamlit is not importable ({error})"}
+    contestants = {
+        page: ((lambda page=page: _child("app", {"store": str(store), "page": page,
+                                                  "timeout": config.timeout},
+                                         timeout=config.timeout + 60)), False)
+        for page in config.pages}
+    samples = _interleave(config, contestants, runs=min(config.runs, 3))
+    out: dict[str, Any] = {}
+    for page, measured in samples.items():
+        summary = _summary(measured)
+        summary["rss_kb"] = _median_rss(measured, with_children=False)
+        out[page] = summary
+    out["note"] = ("first AppTest run of the page in a fresh process (app modules imported "
+                   "within it, streamlit before it); no warm-up, at most 3 runs")
+    return out
+
+
+# ====================================================================== measuring
+
+
+def _interleave(config: Config, contestants: Mapping[str, tuple[Callable[[], dict[str, Any]],
+                                                                   bool]],
+                *, runs: int | None = None, budget: float | None = None
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Run the contestants in rounds (A B C A B C …); ``(function, warm_up)`` each.
+
+    A contestant that warms up gets ``config.warmup`` discarded runs first; one that
+    does not keeps its first run. Each gets at most ``runs`` measured runs, fewer when
+    they would exceed ``budget`` seconds; a failed or stopped run ends its series (the
+    failure is kept as the last sample).
+    """
+    runs = config.runs if runs is None else runs
+    budget = config.budget if budget is None else budget
+    samples: dict[str, list[dict[str, Any]]] = {name: [] for name in contestants}
+    wanted: dict[str, int] = {}
+    active = list(contestants)
+    for _ in range(config.warmup):
+        for name in list(active):
+            function, warm = contestants[name]
+            if not warm:
+                continue
+            report = function()
+            if not report.get("ok"):
+                samples[name].append(report)
+                active.remove(name)
+                continue
+            if report["seconds"] > budget:  # too slow to repeat: the warm-up counts
+                samples[name].append({**report, "warm_up": True})
+                active.remove(name)
+                continue
+            wanted[name] = _runs_for(config, report["seconds"], runs=runs, budget=budget)
+    index = 0
+    while active:
+        for name in list(active):
+            limit = wanted.get(name, runs)
+            if index >= limit:
+                active.remove(name)
+                continue
+            report = contestants[name][0]()
+            samples[name].append(report)
+            if not report.get("ok"):
+                active.remove(name)
+            elif name not in wanted:
+                wanted[name] = _runs_for(config, report["seconds"], runs=runs, budget=budget)
+        index += 1
+    return samples
+
+
+def _summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    good = [s["seconds"] for s in samples if s.get("ok")]
+    out: dict[str, Any] = {
+        "median": round(statistics.median(good), 6) if good else None,
+        "runs": len(good),
+        "samples": [round(x, 6) for x in good],
+    }
+    if good and len(good) > 1:
+        out["min"] = round(min(good), 6)
+        out["max"] = round(max(good), 6)
+    if any(s.get("warm_up") for s in samples):
+        out["warm_up_counted"] = True
+    cpu = [s["cpu"] for s in samples if s.get("ok") and s.get("cpu") is not None]
+    if cpu:
+        out["cpu_median"] = round(statistics.median(cpu), 6)
+    failed = [s for s in samples if not s.get("ok")]
+    if failed:
+        last = failed[-1]
+        if last.get("timeout"):
+            out["timeout"] = True
+            out["lower_bound_s"] = last.get("limit")
+        else:
+            out["error"] = str(last.get("error", "failed"))[:500]
+    return out
+
+
+def _median_rss(samples: list[dict[str, Any]], *, with_children: bool) -> int | None:
+    values = []
+    for s in samples:
+        if not s.get("ok"):
+            continue
+        own = s.get("rss_self_kb") or s.get("rss_kb") or 0
+        children = s.get("rss_children_kb") or 0 if with_children else 0
+        values.append(own + children)
+    return int(statistics.median(values)) if values else None
+
+
+def _fmt_seconds(summary: Mapping[str, Any]) -> str:
+    if summary.get("median") is not None:
+        return f"{summary['median'] * 1000:.1f} ms"
+    if summary.get("timeout"):
+        return f"> {summary.get('lower_bound_s')} s"
+    return summary.get("skipped") or summary.get("error") or "—"
+
+
+# ====================================================================== processes
+
+
+#: Where child processes keep their bytecode (set by :func:`run`): a user's installation
+#: has ``.pyc`` files, so every child may write and reuse them, outside the source tree.
+_PYCACHE: list[Path] = []
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.pop("PEACEGRAPH_STORE", None)
+    if _PYCACHE:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(_PYCACHE[0])
+    return env
+
+
+def _process(argv: list[str], *, timeout: float, env: Mapping[str, str] | None = None
+             ) -> dict[str, Any]:
+    """Run a command; wall time, peak RSS (``wait4``), exit status and output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                cwd=REPO, env=dict(env or _env()), start_new_session=True)
+        waited: dict[str, Any] = {}
+
+        def wait() -> None:
+            _, status, usage = os.wait4(proc.pid, 0)
+            waited.update(ended=time.perf_counter(), status=status, rss=usage.ru_maxrss)
+
+        thread = threading.Thread(target=wait, daemon=True)
+        thread.start()
+        thread.join(timeout)
+        stopped = thread.is_alive()
+        if stopped:
+            _kill(proc)
+            thread.join()
+        proc.returncode = os.waitstatus_to_exitcode(waited["status"])
+        seconds = waited["ended"] - started
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode("utf-8", "replace")
+        stderr = err.read().decode("utf-8", "replace")
+    report: dict[str, Any] = {"ok": proc.returncode == 0 and not stopped, "seconds": seconds,
+                              "rss_kb": waited["rss"], "returncode": proc.returncode,
+                              "stdout": stdout[-4000:]}
+    if stopped:
+        report.update(timeout=True, limit=timeout)
+    elif proc.returncode != 0:
+        report["error"] = (stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:500]
+    return report
+
+
+def _child(task: str, args: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
+    """Run one task of this module in a fresh process; its report (``ok``, ``seconds`` …)."""
+    report = _process([sys.executable, "-m", "benchmarks.harness", task, json.dumps(args)],
+                      timeout=timeout)
+    if report.get("timeout"):
+        return report
+    inner = _last_json(report.get("stdout", ""))
+    if not inner:
+        return {"ok": False, "error": report.get("error") or "no report",
+                "rss_kb": report["rss_kb"]}
+    inner.setdefault("ok", report["ok"])
+    inner["wall_seconds"] = report["seconds"]
+    inner["rss_kb"] = report["rss_kb"]
+    return inner
+
+
+def _kill(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _last_json(text: str) -> dict[str, Any]:
+    for line in reversed(text.splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                value = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(value, dict):
+                return value
+    return {}
+
+
+class _Worker:
+    """A long-lived engine process answering JSON commands, restarted after a kill."""
+
+    def __init__(self, args: dict[str, Any], *, start_timeout: float = 600.0) -> None:
+        self.args = args
+        self.start_timeout = start_timeout
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.buffer = b""
+        self.peak_kb = 0
+        self.start_report: dict[str, Any] | None = None
+        self.restarts = 0
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks.harness", "worker", json.dumps(self.args)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=REPO, env=_env(), start_new_session=True)
+        self.buffer = b""
+        ready = self._read(self.start_timeout)
+        if ready is None or not ready.get("ok"):
+            self._reap(kill=True)
+            raise RuntimeError(f"worker {self.args} did not start: {ready}")
+        if self.start_report is None:
+            self.start_report = {"seconds": round(ready["seconds"], 3), "ok": True}
+
+    def call(self, command: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+        if self.proc is None:
+            self._start()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write((json.dumps(command) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:
+            self._reap(kill=True)
+            return {"ok": False, "error": "worker died"}
+        # the worker stops rdflib itself; give it a margin before killing it
+        reply = self._read(timeout * 1.2 + 5.0)
+        if reply is None:
+            self._reap(kill=True)
+            self.restarts += 1
+            return {"ok": False, "timeout": True, "limit": timeout}
+        return reply
+
+    def _read(self, timeout: float) -> dict[str, Any] | None:
+        assert self.proc is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return {"ok": False, "error": "worker exited"}
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return {"ok": False, "error": f"bad reply {line[:200]!r}"}
+
+    def _reap(self, *, kill: bool) -> None:
+        if self.proc is None:
+            return
+        if kill:
+            _kill(self.proc)
+        else:
+            assert self.proc.stdin is not None
+            try:
+                self.proc.stdin.write(b'{"op": "quit"}\n')
+                self.proc.stdin.close()
+            except BrokenPipeError:
+                pass
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.peak_kb = max(self.peak_kb, usage.ru_maxrss)
+        for stream in (self.proc.stdout, self.proc.stdin):
+            if stream is not None and not stream.closed:
+                stream.close()
+        self.proc = None
+
+    def close(self) -> int:
+        """Stop the worker; its peak RSS in KiB over every start."""
+        self._reap(kill=False)
+        return self.peak_kb
+
+
+# ====================================================================== targets
+
+
+def targets(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The targets of the issue, per size: ratio, the bound, and PASS/MISS (``None``: open).
+
+    Load ≥ 0.7x bare bulk_load; every query ≤ 1.5x bare pyoxigraph and ≥ 10x faster than
+    rdflib; every export format and the snapshot ≤ 1.5x bare dumps; peak RSS ≤ 1.5x bare
+    pyoxigraph for load, queries and export; cold start ≤ 4x ``import pyoxigraph``.
+    """
+    out: dict[str, list[dict[str, Any]]] = {}
+    for label, size in results.get("sizes", {}).items():
+        rows: list[dict[str, Any]] = []
+        for fmt, entry in size.get("load", {}).items():
+            rows.append(_target(f"load {fmt}: peacegraph vs bulk_load (throughput)",
+                                entry.get("pyoxigraph"), entry.get("peacegraph"), ">=", 0.7,
+                                invert=True))
+        for name, entry in size.get("queries", {}).items():
+            rows.append(_target(f"query {name}: peacegraph / pyoxigraph",
+                                entry.get("peacegraph"), entry.get("pyoxigraph"), "<=", 1.5))
+            row = _target(f"query {name}: rdflib / peacegraph",
+                          entry.get("rdflib"), entry.get("peacegraph"), ">=", 10.0)
+            engine = _target("", entry.get("rdflib"), entry.get("pyoxigraph"), ">=", 10.0)
+            row["bare_ratio"] = engine["ratio"]  # rdflib / bare pyoxigraph: the engine's share
+            row["bare_ratio_kind"] = engine["ratio_kind"]
+            if not entry.get("rows_agree", True):
+                row["note"] = "rdflib returned other rows: " + ", ".join(
+                    f"{e} {n}" for e, n in (entry.get("rows") or {}).items())
+            rows.append(row)
+        for fmt in EXPORT_FORMATS:
+            entry = size.get("export", {}).get(fmt)
+            if entry:
+                rows.append(_target(f"export {fmt}: peacegraph / pyoxigraph",
+                                    entry.get("peacegraph"), entry.get("pyoxigraph"), "<=", 1.5))
+        snap = size.get("snapshot", {})
+        if "peacegraph" in snap:
+            rows.append(_target("snapshot: peacegraph take / pyoxigraph dumps",
+                                snap.get("peacegraph"), snap.get("pyoxigraph"), "<=", 1.5))
+        memory = size.get("memory", {})
+        for phase in ("load", "queries", "export"):
+            pg, ox = _peak_pair(memory.get(phase) or {})
+            ratio = pg / ox if pg and ox else None
+            rows.append({"name": f"peak RSS {phase}: peacegraph / pyoxigraph", "ratio": ratio,
+                         "bound": "<= 1.5", "pass": None if ratio is None else ratio <= 1.5,
+                         "peacegraph_kb": pg, "pyoxigraph_kb": ox})
+        cold = size.get("cold_start", {})
+        rows.append(_target("cold start: peacegraph query tracks / import pyoxigraph",
+                            cold.get("peacegraph"), cold.get("python_import_pyoxigraph"),
+                            "<=", 4.0))
+        out[label] = rows
+    return out
+
+
+def _peak_pair(phase: Mapping[str, Any]) -> tuple[int | None, int | None]:
+    """(peacegraph, pyoxigraph) peak RSS of a memory phase (max over formats)."""
+    if "peak_kb" in phase:
+        return phase["peak_kb"].get("peacegraph"), phase["peak_kb"].get("pyoxigraph")
+    pg = [v.get("peacegraph") for v in phase.values() if isinstance(v, dict)]
+    ox = [v.get("pyoxigraph") for v in phase.values() if isinstance(v, dict)]
+    pg_values = [v for v in pg if v]
+    ox_values = [v for v in ox if v]
+    return (max(pg_values) if pg_values else None, max(ox_values) if ox_values else None)
+
+
+def _target(name: str, top: Mapping[str, Any] | None, bottom: Mapping[str, Any] | None,
+            op: str, bound: float, *, invert: bool = False) -> dict[str, Any]:
+    """ratio = top / bottom (time over time); a stopped run makes it a bound.
+
+    ``invert`` states a throughput target on times: throughput(pg)/throughput(ox) is
+    time(ox)/time(pg), so ``top`` is then the bare side.
+    """
+    top = top or {}
+    bottom = bottom or {}
+    t, b = top.get("median"), bottom.get("median")
+    t_low = top.get("lower_bound_s") if top.get("timeout") else None
+    b_low = bottom.get("lower_bound_s") if bottom.get("timeout") else None
+    row: dict[str, Any] = {"name": name, "bound": f"{op} {bound:g}", "ratio": None,
+                           "ratio_kind": "exact", "pass": None}
+    if t is not None and b is not None and b > 0:
+        row["ratio"] = t / b
+    elif t is None and t_low and b is not None and b > 0:
+        row["ratio"], row["ratio_kind"] = t_low / b, "at least"
+    elif b is None and b_low and t is not None:
+        row["ratio"], row["ratio_kind"] = t / b_low, "at most"
+    else:
+        row["note"] = _why_open(top, bottom)
+        return row
+    ratio, kind = row["ratio"], row["ratio_kind"]
+    meets = ratio <= bound if op == "<=" else ratio >= bound
+    if kind == "exact":
+        row["pass"] = meets
+    elif (kind == "at most") == (op == "<="):
+        row["pass"] = True if meets else None  # the true ratio is even better
+    else:
+        row["pass"] = False if not meets else None  # the true ratio is even worse
+    return row
+
+
+def _why_open(top: Mapping[str, Any], bottom: Mapping[str, Any]) -> str:
+    for side in (top, bottom):
+        if side.get("skipped"):
+            return str(side["skipped"])
+        if side.get("timeout"):
+            return f"stopped after {side.get('lower_bound_s')} s"
+        if side.get("error"):
+            return "error: " + str(side["error"])[:120]
+    return "not measured"
+
+
+# ====================================================================== markdown
+
+
+def render_markdown(results: Mapping[str, Any]) -> str:
+    """``results.md``: targets at the largest size, then every measurement by size."""
+    m = results.get("machine", {})
+    sizes = results.get("sizes", {})
+    lines = ["# peacegraph benchmarks", "",
+             "<!-- Generated by `python -m benchmarks` (benchmarks/harness.py); do not edit. -->",
+             "",
+             f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('ram_gb', '?')} GB RAM; "
+             f"Python {m.get('python', '?')}, pyoxigraph {m.get('pyoxigraph', '?')}, rdflib "
+             f"{m.get('rdflib', '?')}; {m.get('date', '?')}. Load average "
+             f"{m.get('load_average_start', '?')} at the start (a shared machine).",
+             "",
+             f"Medians of up to {results.get('config', {}).get('runs', '?')} runs after "
+             f"{results.get('config', {}).get('warmup', '?')} warm-up run(s), contestants "
+             "interleaved; `n` is the number of runs when fewer (slow measurements are cut to a "
+             "time budget), `>` a run stopped at the time limit. Synthetic data shaped like "
+             "`data/` (benchmarks/generate.py); queries run over the ontology, four named "
+             "graphs of synthetic data and the inferred graph.", ""]
+    if sizes:
+        largest = list(sizes)[-1]
+        rows = results.get("targets", {}).get(largest, [])
+        lines += [f"## Targets at {largest} statements", "",
+                  "| target | ratio | bound | result |", "|---|---:|---:|---|"]
+        summary = _target_summary(rows)
+        for row in summary:
+            lines.append(f"| {row['name']} | {row['ratio']} | {row['bound']} | {row['result']} |")
+        lines.append("")
+    for label, size in sizes.items():
+        lines += _size_markdown(label, size, results.get("targets", {}).get(label, []))
+    return "\n".join(lines) + "\n"
+
+
+def _target_summary(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Targets with the per-query ones folded into two lines plus every failing query."""
+    out = []
+    queries = [r for r in rows if r["name"].startswith("query ")]
+    for row in rows:
+        if row["name"].startswith("query "):
+            continue
+        out.append({"name": row["name"], "ratio": _ratio_text(row), "bound": row["bound"],
+                    "result": _verdict(row)})
+    for suffix, label in ((": peacegraph / pyoxigraph", "every saved query: peacegraph / "
+                           "pyoxigraph"), (": rdflib / peacegraph", "every saved query: rdflib "
+                                           "/ peacegraph")):
+        group = [r for r in queries if r["name"].endswith(suffix)]
+        if not group:
+            continue
+        passed = sum(1 for r in group if r["pass"] is True)
+        failed = [r for r in group if r["pass"] is False]
+        open_ = [r for r in group if r["pass"] is None]
+        ratios = [r["ratio"] for r in group if r["ratio"] is not None and
+                  r["ratio_kind"] == "exact"]
+        spread = f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "—"
+        verdict = "PASS" if not failed and not open_ else "MISS" if failed else "OPEN"
+        out.append({"name": f"{label} ({passed}/{len(group)} pass)", "ratio": spread,
+                    "bound": group[0]["bound"], "result": verdict})
+        for r in failed + open_:
+            out.append({"name": "&nbsp;&nbsp;" + r["name"], "ratio": _ratio_text(r),
+                        "bound": r["bound"], "result": _verdict(r)})
+    return out
+
+
+def _ratio_text(row: Mapping[str, Any]) -> str:
+    if row.get("ratio") is None:
+        return "—"
+    prefix = {"at least": "≥ ", "at most": "≤ "}.get(row.get("ratio_kind", "exact"), "")
+    return f"{prefix}{row['ratio']:.2f}"
+
+
+def _verdict(row: Mapping[str, Any]) -> str:
+    if row["pass"] is True:
+        return "PASS"
+    if row["pass"] is False:
+        return "MISS"
+    return "open" + (f" ({row['note']})" if row.get("note") else "")
+
+
+def _size_markdown(label: str, size: Mapping[str, Any],
+                   rows: list[dict[str, Any]]) -> list[str]:
+    lines = [f"## {label} ({size.get('statements', 0):,} statements in the files; "
+             f"{size.get('store', {}).get('quads', 0):,} quads in the query store)", ""]
+    load = size.get("load", {})
+    if load:
+        lines += ["### Load (statements/s)", "",
+                  "| format | peacegraph (library) | peacegraph (CLI) | bare pyoxigraph | rdflib | "
+                  "peacegraph / bare |", "|---|---:|---:|---:|---:|---:|"]
+        for fmt, entry in load.items():
+            pg, ox = entry.get("peacegraph", {}), entry.get("pyoxigraph", {})
+            ratio = (ox["median"] / pg["median"]) if pg.get("median") and ox.get("median") else None
+            lines.append(f"| {fmt} | {_rate(pg)} | {_rate(entry.get('peacegraph_cli'))} | "
+                         f"{_rate(ox)} | {_rate(entry.get('rdflib'))} | "
+                         f"{'—' if ratio is None else f'{ratio:.2f}x'} |")
+        lines.append("")
+    queries = size.get("queries", {})
+    if queries:
+        lines += ["### Saved queries (median)", "",
+                  "| query | rows | peacegraph | bare pyoxigraph | rdflib | peacegraph / bare | "
+                  "rdflib / peacegraph | rdflib / bare |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        by_name = {r["name"]: r for r in rows}
+        for name, entry in queries.items():
+            counts = entry.get("rows", {})
+            shown = counts.get("peacegraph", counts.get("pyoxigraph"))
+            if not entry.get("rows_agree", True):
+                shown = " / ".join(f"{counts.get(e, '—')}" for e in ENGINES) + " ⚠"
+            a = by_name.get(f"query {name}: peacegraph / pyoxigraph", {})
+            b = by_name.get(f"query {name}: rdflib / peacegraph", {})
+            lines.append(f"| {name} | {'—' if shown is None else shown} | "
+                         f"{_time(entry.get('peacegraph'))} | {_time(entry.get('pyoxigraph'))} | "
+                         f"{_time(entry.get('rdflib'))} | {_ratio_cell(a)} | {_ratio_cell(b)} | "
+                         f"{_bare_cell(b)} |")
+        lines.append("")
+    export = size.get("export", {})
+    if export:
+        lines += ["### Export (median)", "",
+                  "| format | peacegraph | bare pyoxigraph | rdflib | peacegraph / bare |",
+                  "|---|---:|---:|---:|---:|"]
+        by_name = {r["name"]: r for r in rows}
+        for fmt in EXPORT_FORMATS:
+            entry = export.get(fmt)
+            if not entry:
+                continue
+            lines.append(f"| {fmt} | {_time(entry.get('peacegraph'))} | "
+                         f"{_time(entry.get('pyoxigraph'))} | {_time(entry.get('rdflib'))} | "
+                         f"{_ratio_cell(by_name.get(f'export {fmt}: peacegraph / pyoxigraph', {}))} |")
+        snap = size.get("snapshot", {})
+        if "peacegraph" in snap:
+            lines.append(f"| snapshot (`take`) | {_time(snap.get('peacegraph'))} | "
+                         f"{_time(snap.get('pyoxigraph'))} (4 dumps) | — | "
+                         f"{_ratio_cell(by_name.get('snapshot: peacegraph take / pyoxigraph dumps', {}))} |")
+        elif snap.get("skipped"):
+            lines.append(f"| snapshot | {snap['skipped']} | | | |")
+        parse = export.get("rdflib_parse") or {}
+        if parse.get("seconds"):
+            lines += ["", f"rdflib parsed the query store's N-Quads in {parse['seconds']:.1f} s "
+                          "(before its queries and exports)."]
+        lines.append("")
+    lines += ["### Start-up, memory and app", "", "| measurement | peacegraph | baseline | ratio |",
+              "|---|---:|---:|---:|"]
+    cold = size.get("cold_start", {})
+    if cold:
+        pg, py = cold.get("peacegraph", {}), cold.get("python_import_pyoxigraph", {})
+        ratio = pg["median"] / py["median"] if pg.get("median") and py.get("median") else None
+        lines.append(f"| cold start: `peacegraph query tracks --format csv` vs "
+                     f"`python -c \"import pyoxigraph\"` | {_time(pg)} | {_time(py)} | "
+                     f"{'—' if ratio is None else f'{ratio:.2f}x'} |")
+    memory = size.get("memory", {})
+    for phase in ("load", "queries", "export"):
+        pg_kb, ox_kb = _peak_pair(memory.get(phase) or {})
+        if pg_kb or ox_kb:
+            ratio = pg_kb / ox_kb if pg_kb and ox_kb else None
+            lines.append(f"| peak RSS, {phase} (vs bare pyoxigraph) | {_mib(pg_kb)} | "
+                         f"{_mib(ox_kb)} | {'—' if ratio is None else f'{ratio:.2f}x'} |")
+    rdflib_peak = (memory.get("queries") or {}).get("peak_kb", {}).get("rdflib")
+    if rdflib_peak:
+        lines.append(f"| peak RSS, rdflib Dataset with the same quads | — | {_mib(rdflib_peak)} | |")
+    app = size.get("app", {})
+    if app.get("skipped"):
+        lines.append(f"| app first render | {app['skipped']} | | |")
+    else:
+        for page in ("overview", "track"):
+            if page in app:
+                lines.append(f"| app first render, {page.capitalize()} page (AppTest, fresh "
+                             f"process) | {_time(app[page])} | | |")
+    lines.append("")
+    return lines
+
+
+def _rate(summary: Mapping[str, Any] | None) -> str:
+    if not summary:
+        return "—"
+    if summary.get("statements_per_s"):
+        runs = "" if summary.get("runs", 0) >= 5 else f" (n={summary['runs']})"
+        return f"{summary['statements_per_s']:,}{runs}"
+    return _time(summary)
+
+
+def _time(summary: Mapping[str, Any] | None) -> str:
+    if not summary:
+        return "—"
+    median = summary.get("median")
+    if median is not None:
+        text = f"{median * 1000:.1f} ms" if median < 1 else f"{median:.2f} s"
+        if 0 < summary.get("runs", 0) < 5:
+            text += f" (n={summary['runs']})"
+        return text
+    if summary.get("timeout"):
+        return f"> {summary.get('lower_bound_s')} s"
+    if summary.get("skipped"):
+        return f"skipped ({summary['skipped']})"
+    if summary.get("error"):
+        return "error"
+    return "—"
+
+
+def _ratio_cell(row: Mapping[str, Any]) -> str:
+    if not row or row.get("ratio") is None:
+        return "—"
+    mark = {True: "", False: " ✗", None: " ?"}[row.get("pass")]
+    return _ratio_text(row) + "x" + mark
+
+
+def _bare_cell(row: Mapping[str, Any]) -> str:
+    if not row or row.get("bare_ratio") is None:
+        return "—"
+    prefix = {"at least": "≥ ", "at most": "≤ "}.get(row.get("bare_ratio_kind", "exact"), "")
+    return f"{prefix}{row['bare_ratio']:.2f}x"
+
+
+def _mib(kb: int | None) -> str:
+    return "—" if not kb else f"{kb / 1024:.0f} MiB"
+
+
+# ====================================================================== machine
+
+
+def machine() -> dict[str, Any]:
+    """CPU, cores, RAM, versions, date and the load average now."""
+    from importlib import metadata
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    commit = None
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                                capture_output=True, text=True, timeout=10).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {
+        "cpu": cpu, "cores": os.cpu_count(), "ram_gb": ram,
+        "python": platform.python_version(), "platform": platform.platform(),
+        "pyoxigraph": version("pyoxigraph"), "rdflib": version("rdflib"),
+        "streamlit": version("streamlit"), "peacegraph": version("peacegraph"),
+        "commit": commit,
+        "date": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "load_average_start": _load_average(),
+    }
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        return None
+
+
+# ====================================================================== child tasks
+# Everything below runs in child processes: python -m benchmarks.harness TASK ARGS.
+
+
+def _task_build_store(args: dict[str, Any]) -> dict[str, Any]:
+    import loaders
+    from graph.store import Store
+    from ontology import ONTOLOGY_TTL
+
+    started = time.perf_counter()
+    with Store.open(args["store"], read_only=False) as store:
+        for location, name in args["sources"]:
+            source = loaders.resolve(ONTOLOGY_TTL if location == "ontology" else location,
+                                     name=name)
+            store.load(source)
+        stats = store.stats()
+        if args.get("dump"):
+            with open(args["dump"], "wb") as handle:
+                store.dump("nq", output=handle)
+    out: dict[str, Any] = {"ok": True, "quads": stats.statements,
+                           "graphs": dict(sorted(stats.graphs.items())),
+                           "inferred": stats.graphs.get(
+                               "https://w3id.org/peacegraph/graph/inferred", 0)}
+    if args.get("bare"):
+        import pyoxigraph as ox
+
+        bare = ox.Store(args["bare"])
+        bare.bulk_load(path=args["dump"], format=ox.RdfFormat.N_QUADS)
+        bare.flush()
+        out["bare_quads"] = len(bare)
+        del bare
+    out["seconds"] = time.perf_counter() - started
+    return out
+
+
+def _task_load_pg(args: dict[str, Any]) -> dict[str, Any]:
+    import loaders
+    from graph.store import Store
+
+    started = time.perf_counter()
+    source = loaders.resolve(args["file"])
+    with Store.open(args["store"], read_only=False) as store:
+        report = store.load(source)
+    seconds = time.perf_counter() - started
+    return {"ok": True, "seconds": seconds, "statements": report.statements,
+            "inferred": report.inferred}
+
+
+def _task_load_ox(args: dict[str, Any]) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    started = time.perf_counter()
+    store = ox.Store(args["store"])
+    store.bulk_load(path=args["file"], format=ox.RdfFormat.from_extension(args["format"]),
+                    to_graph=ox.NamedNode("https://w3id.org/peacegraph/graph/bench"))
+    store.flush()
+    del store
+    return {"ok": True, "seconds": time.perf_counter() - started}
+
+
+def _task_load_rdflib(args: dict[str, Any]) -> dict[str, Any]:
+    import rdflib
+
+    started = time.perf_counter()
+    graph = rdflib.Graph()
+    graph.parse(args["file"], format=_RDFLIB_FORMATS[args["format"]])
+    return {"ok": True, "seconds": time.perf_counter() - started, "statements": len(graph)}
+
+
+def _task_export_pg(args: dict[str, Any]) -> dict[str, Any]:
+    from graph.store import Store
+
+    try:
+        from graph import snapshot
+    except ImportError:
+        snapshot = None  # type: ignore[assignment]
+    with Store.open(args["store"]) as store:
+        started = time.perf_counter()
+        if snapshot is not None:
+            snapshot.export(store, args["format"], Path(args["out"]))
+        else:
+            with open(args["out"], "wb") as handle:
+                store.dump(args["format"], output=handle)
+        seconds = time.perf_counter() - started
+    return {"ok": True, "seconds": seconds, "bytes": Path(args["out"]).stat().st_size}
+
+
+def _ox_dump(store: Any, fmt: str, out: str) -> None:
+    import pyoxigraph as ox
+
+    rdf_format = ox.RdfFormat.from_extension(fmt)
+    if rdf_format.supports_datasets:
+        store.dump(out, rdf_format, prefixes=_PREFIXES)
+        return
+    union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+                        use_default_graph_as_union=True)
+    ox.serialize(union, out, rdf_format, prefixes=_PREFIXES)
+
+
+def _task_export_ox(args: dict[str, Any]) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(args["store"])
+    started = time.perf_counter()
+    _ox_dump(store, args["format"], args["out"])
+    seconds = time.perf_counter() - started
+    return {"ok": True, "seconds": seconds, "bytes": Path(args["out"]).stat().st_size}
+
+
+def _task_snapshot_pg(args: dict[str, Any]) -> dict[str, Any]:
+    from graph import snapshot
+    from graph.store import Store
+
+    with Store.open(args["store"]) as store:
+        started = time.perf_counter()
+        snapshot.take(store, Path(args["out"]))
+        seconds = time.perf_counter() - started
+    return {"ok": True, "seconds": seconds}
+
+
+def _task_snapshot_ox(args: dict[str, Any]) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(args["store"])
+    out = Path(args["out"])
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    for name, fmt in SNAPSHOT_RDF.items():
+        _ox_dump(store, fmt, str(out / name))
+    return {"ok": True, "seconds": time.perf_counter() - started}
+
+
+def _task_app(args: dict[str, Any]) -> dict[str, Any]:
+    os.environ["PEACEGRAPH_STORE"] = args["store"]
+    from streamlit.testing.v1 import AppTest
+
+    test = AppTest.from_file(str(REPO / "app.py"), default_timeout=args["timeout"])
+    if args["page"] != "overview":
+        # st.navigation pages are callables, which AppTest.switch_page cannot name:
+        # ask for the page's script hash (Streamlit's hash of its URL path) directly.
+        from streamlit.util import calc_hash
+
+        test.query_params["number"] = "1"
+        test._page_hash = calc_hash(args["page"])  # noqa: SLF001 (AppTest has no public way)
+    started = time.perf_counter()
+    test.run()
+    seconds = time.perf_counter() - started
+    errors = [str(e.value)[:300] for e in test.exception]
+    if errors:
+        return {"ok": False, "error": "; ".join(errors)}
+    if args["page"] == "track":
+        texts = [str(e.value) for kind in ("title", "header", "subheader", "markdown")
+                 for e in getattr(test, kind)]
+        if not any("Track 1" in text for text in texts):
+            return {"ok": False, "error": f"the Track page did not show track 1: {texts[:4]}"}
+    return {"ok": True, "seconds": seconds}
+
+
+_TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "build-store": _task_build_store, "load-pg": _task_load_pg, "load-ox": _task_load_ox,
+    "load-rdflib": _task_load_rdflib, "export-pg": _task_export_pg,
+    "export-ox": _task_export_ox, "snapshot-pg": _task_snapshot_pg,
+    "snapshot-ox": _task_snapshot_ox, "app": _task_app,
+}
+
+
+# ---------------------------------------------------------------------- the query worker
+
+
+class _Stop(Exception):
+    """rdflib ran out of time (raised from SIGALRM)."""
+
+
+def _worker(args: dict[str, Any]) -> None:
+    """Answer JSON commands on stdin, one per line, with one JSON line each."""
+    started = time.perf_counter()
+    engine = args["engine"]
+    if engine == "peacegraph":
+        from graph import queries
+        from graph.store import Store
+
+        store: Any = Store.open(args["store"])
+        queries.catalogue()
+    elif engine == "pyoxigraph":
+        import pyoxigraph as ox
+
+        store = ox.Store.read_only(args["store"])
+    else:
+        import rdflib
+
+        store = rdflib.Dataset(default_union=True)
+        store.parse(args["nq"], format="nquads")
+    _reply({"ok": True, "seconds": time.perf_counter() - started})
+
+    def alarm(signum: int, frame: Any) -> None:
+        raise _Stop()
+
+    signal.signal(signal.SIGALRM, alarm)
+    for line in sys.stdin:
+        command = json.loads(line)
+        if command["op"] == "quit":
+            break
+        try:
+            if engine == "rdflib":
+                signal.setitimer(signal.ITIMER_REAL, command["timeout"])
+            try:
+                if command["op"] == "query":
+                    reply = _run_query(engine, store, command)
+                else:
+                    reply = _run_export(engine, store, command)
+            finally:
+                if engine == "rdflib":
+                    signal.setitimer(signal.ITIMER_REAL, 0)
+        except _Stop:
+            reply = {"ok": False, "timeout": True, "limit": command["timeout"]}
+        except Exception as error:  # a failed query is a result, not a crash
+            reply = {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
+        _reply(reply)
+
+
+def _reply(value: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(value) + "\n")
+    sys.stdout.flush()
+
+
+def _run_query(engine: str, store: Any, command: dict[str, Any]) -> dict[str, Any]:
+    if engine == "peacegraph":
+        from graph import queries
+
+        cpu, started = time.process_time(), time.perf_counter()
+        result = queries.run(store, command["name"], **command["raw"])
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        rows = len(result.rows) if hasattr(result, "rows") else None
+        return {"ok": True, "seconds": seconds, "cpu": cpu, "rows": rows}
+    if engine == "pyoxigraph":
+        import pyoxigraph as ox
+
+        substitutions = {ox.Variable(k): _ox_term(v) for k, v in command["params"].items()}
+        cpu, started = time.process_time(), time.perf_counter()
+        result = store.query(command["sparql"], prefixes=_PREFIXES,
+                             use_default_graph_as_union=True,
+                             substitutions=substitutions or None)
+        rows = [tuple(solution) for solution in result]
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        return {"ok": True, "seconds": seconds, "cpu": cpu, "rows": len(rows)}
+    from rdflib import Variable
+
+    bindings = {Variable(k): _rdflib_term(v) for k, v in command["params"].items()}
+    cpu, started = time.process_time(), time.perf_counter()
+    result = store.query(command["sparql"], initNs=_PREFIXES, initBindings=bindings or None)
+    rows = list(result)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"ok": True, "seconds": seconds, "cpu": cpu, "rows": len(rows)}
+
+
+def _run_export(engine: str, store: Any, command: dict[str, Any]) -> dict[str, Any]:
+    fmt = command["format"]
+    started = time.perf_counter()
+    if fmt in ("nt", "ttl"):
+        import rdflib
+
+        union = rdflib.Graph()
+        for prefix, namespace in _PREFIXES.items():
+            union.bind(prefix, namespace)
+        for triple in store.triples((None, None, None)):
+            union.add(triple)
+        union.serialize(command["out"], format=_RDFLIB_FORMATS[fmt])
+    else:
+        for prefix, namespace in _PREFIXES.items():
+            store.bind(prefix, namespace)
+        store.serialize(command["out"], format=_RDFLIB_FORMATS[fmt])
+    return {"ok": True, "seconds": time.perf_counter() - started}
+
+
+def _ox_term(spec: list[Any]) -> Any:
+    import pyoxigraph as ox
+
+    kind, value, datatype, lang = spec
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if lang:
+        return ox.Literal(value, language=lang)
+    if datatype:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
+
+
+def _rdflib_term(spec: list[Any]) -> Any:
+    from rdflib import Literal, URIRef
+
+    kind, value, datatype, lang = spec
+    if kind == "uri":
+        return URIRef(value)
+    return Literal(value, lang=lang, datatype=URIRef(datatype) if datatype and not lang else None)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.harness TASK ARGS-JSON`` (internal: the child processes)."""
+    argv = sys.argv[1:] if argv is None else argv
+    task, args = argv[0], json.loads(argv[1])
+    if task == "worker":
+        _worker(args)
+        return 0
+    try:
+        report = _TASKS[task](args)
+    except Exception as error:  # reported, not raised: the parent records the failure
+        report = {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
+    report["rss_self_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    report["rss_children_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
+    return 0 if report.get("ok") else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
