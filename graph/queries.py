@@ -235,11 +235,22 @@ def get(name: str, directory: str | Path = QUERIES_DIR) -> SavedQuery:
     ...
     graph.queries.UnknownQuery: no saved query named 'timelin'; did you mean timeline? (see `peacegraph queries`)
     """
+    folder = Path(directory).resolve()
+    path = folder / f"{name}.rq"
+    if "/" not in name and path.is_file():
+        # the command line's lean path: read this one file, not the whole catalogue
+        stat = path.stat()
+        return _parse_cached(path, stat.st_mtime_ns, stat.st_size)
     queries = catalogue(directory)
     try:
         return queries[name]
     except KeyError:
         raise UnknownQuery(name, sorted(queries)) from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(path: Path, mtime_ns: int, size: int) -> SavedQuery:
+    return _parse(path)
 
 
 @functools.lru_cache(maxsize=16)
