@@ -121,10 +121,17 @@ def state(store: Path) -> State:
 
 
 def graph_dump(store: Path, name: str) -> bytes:
+    """One graph's statements, sorted, with blank nodes labelled canonically: a reload of
+    the same source (e.g. the ontology under ``load --force``) gives the same triples with
+    new internal blank-node ids, which is the same content."""
+    from rdflib import Graph
+    from rdflib.compare import to_canonical_graph
+
     with Store.open(store) as handle:
-        data = handle.dump("nq", graph=name)
+        data = handle.dump("nt", graph=name)
         assert isinstance(data, bytes)
-        return data
+    canonical = to_canonical_graph(Graph().parse(data=data, format="nt"))
+    return "\n".join(sorted(canonical.serialize(format="nt").splitlines())).encode()
 
 
 def wait_for(condition: Callable[[], object], timeout: float, interval: float = 0.02) -> bool:
