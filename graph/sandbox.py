@@ -311,8 +311,11 @@ def _answer(returncode: int, out: bytes, err: bytes, *,
     if not isinstance(reply, dict):
         if returncode == -signal.SIGXCPU:
             raise QueryTimeout("query stopped: it used up its CPU time")
+        # under RLIMIT_AS the engine fails in several ways: an allocation error, a
+        # MemoryError, or a C++ abort when a thread's stack cannot be mapped (EAGAIN)
         if (any(sign in stderr for sign in ("memory allocation", "cannot allocate memory",
-                                            "MemoryError"))
+                                            "MemoryError", "std::bad_alloc",
+                                            "Resource temporarily unavailable"))
                 or returncode == -signal.SIGKILL):
             raise too_big
         last = stderr.splitlines()[-1] if stderr else f"exit status {returncode}"
