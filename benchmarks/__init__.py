@@ -20,13 +20,24 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["HERE", "DATA_DIR", "DEFAULT_SIZES", "parse_size", "size_label"]
+__all__ = [
+    "HERE", "DATA_DIR", "DEFAULT_SIZES", "ENGINES", "LOAD_FORMATS", "EXPORT_FORMATS",
+    "MEASUREMENT_KEYS", "parse_size", "size_label",
+]
 
 HERE = Path(__file__).resolve().parent
 #: Where generated graphs and scratch stores go (gitignored).
 DATA_DIR = HERE / "data"
 #: What ``python -m benchmarks`` measures unless told otherwise.
 DEFAULT_SIZES = ("10k", "100k", "1M")
+#: The contestants of the query measurements, in the order they run within a round.
+ENGINES = ("peacegraph", "pyoxigraph", "rdflib")
+#: What the load benchmark loads, and what the export benchmark writes.
+LOAD_FORMATS = ("nt", "ttl")
+EXPORT_FORMATS = ("nt", "ttl", "nq", "trig", "jsonld")
+#: The keys every size has in results.json.
+MEASUREMENT_KEYS = ("statements", "store", "load", "cold_start", "queries", "export",
+                    "snapshot", "memory", "app")
 
 _SIZE = re.compile(r"(\d+(?:\.\d+)?)([kKmM]?)\Z")
 

@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", default=",".join(EXPORT_FORMATS),
                         help="formats to load (nt, ttl) and export (default %(default)s)")
     parser.add_argument("--no-app", action="store_true", help="skip the app measurement")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the sizes --out/results.json holds (measured with the same "
+                             "settings) and measure only the others")
     args = parser.parse_args(argv)
     sizes = tuple(s.strip() for s in args.sizes.split(",") if s.strip())
     try:
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                     data=args.data, timeout=args.timeout, rdflib_timeout=args.rdflib_timeout,
                     budget=args.budget, app=not args.no_app,
                     queries=_names(args.queries) if args.queries else None,
-                    formats=_names(args.formats))
+                    formats=_names(args.formats), resume=args.resume)
     run(config)
     sys.stdout.write((args.out / "results.md").read_text(encoding="utf-8"))
     return 0

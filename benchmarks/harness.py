@@ -37,8 +37,8 @@ also record CPU time (``cpu_median``), steadier than wall time on a shared machi
 Memory: peak resident set size (``ru_maxrss`` from ``wait4``/``getrusage``). A
 peacegraph load counts its own process plus its loader child, as if both peaked at once.
 
-Child processes run ``python -m benchmarks.harness TASK ARGS`` (one JSON line out) or
-``python -m benchmarks.harness worker ARGS`` (JSON lines in and out).
+The child processes are :mod:`benchmarks.tasks`; the targets and the Markdown are
+:mod:`benchmarks.report`.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ import datetime as _dt
 import json
 import os
 import platform
-import resource
 import select
 import shutil
 import signal
@@ -62,37 +61,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks import DATA_DIR, DEFAULT_SIZES, HERE, parse_size, size_label
+from benchmarks import (
+    DATA_DIR, DEFAULT_SIZES, ENGINES, EXPORT_FORMATS, HERE, LOAD_FORMATS, MEASUREMENT_KEYS,
+    parse_size,
+)
 from benchmarks.generate import PARTS, SEED, Dataset, generate
+from benchmarks.report import render_markdown, targets
 
-__all__ = [
-    "Config", "run", "render_markdown", "targets", "MEASUREMENT_KEYS", "EXPORT_FORMATS",
-    "LOAD_FORMATS", "ENGINES",
-]
+__all__ = ["Config", "run", "machine", "ENGINES", "EXPORT_FORMATS", "LOAD_FORMATS",
+           "MEASUREMENT_KEYS"]
 
 REPO = HERE.parent
-#: The contestants, in the order they run within a round.
-ENGINES = ("peacegraph", "pyoxigraph", "rdflib")
-LOAD_FORMATS = ("nt", "ttl")
-EXPORT_FORMATS = ("nt", "ttl", "nq", "trig", "jsonld")
-#: The RDF files of a snapshot (what the bare-pyoxigraph "snapshot" dumps).
-SNAPSHOT_RDF = {"dataset.nq": "nq", "dataset.trig": "trig", "union.ttl": "ttl",
-                "dataset.jsonld": "jsonld"}
-#: The keys every size has in results.json.
-MEASUREMENT_KEYS = ("statements", "store", "load", "cold_start", "queries", "export",
-                    "snapshot", "memory", "app")
-_PREFIXES = {
-    "pg": "https://w3id.org/peacegraph/ontology#", "pgid": "https://w3id.org/peacegraph/id/",
-    "pgg": "https://w3id.org/peacegraph/graph/",
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#", "owl": "http://www.w3.org/2002/07/owl#",
-    "xsd": "http://www.w3.org/2001/XMLSchema#", "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/", "prov": "http://www.w3.org/ns/prov#",
-    "oa": "http://www.w3.org/ns/oa#",
-}
-_RDFLIB_FORMATS = {"nt": "nt", "ttl": "turtle", "nq": "nquads", "trig": "trig",
-                   "jsonld": "json-ld"}
-_RDFLIB_FACTOR = 16.0  # rdflib is stopped once this many times slower than peacegraph (10x target + noise)
+_RDFLIB_FACTOR = 16.0  # rdflib is stopped once this many times slower than peacegraph
 _CHEAP = 5.0  # seconds: a measurement whose runs all fit in this gets more runs
 
 
@@ -128,6 +108,8 @@ class Config:
     #: let child processes cache bytecode under ``data/pycache`` (as an installed package
     #: has its .pyc files); off: children inherit the environment as it is
     bytecode: bool = True
+    #: keep the sizes ``out/results.json`` already holds (same settings); measure the rest
+    resume: bool = False
     log: Callable[[str], None] = field(default=lambda message: print(message, file=sys.stderr,
                                                                      flush=True))
 
@@ -138,33 +120,33 @@ class Config:
 def run(config: Config) -> dict[str, Any]:
     """Measure every size of ``config``; write ``results.json`` and ``results.md``.
 
+    With ``config.resume``, sizes already in ``out/results.json`` measured with the same
+    settings are kept and only the others are measured (an interrupted run resumes).
     Returns the results (what ``results.json`` holds).
     """
     config.out.mkdir(parents=True, exist_ok=True)
     config.data.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {
-        "machine": machine(),
-        "config": {"sizes": list(config.sizes), "runs": config.runs, "warmup": config.warmup,
-                   "queries": list(config.queries) if config.queries else "all",
-                   "formats": list(config.formats), "pages": list(config.pages),
-                   "timeout_s": config.timeout, "rdflib_timeout_s": config.rdflib_timeout,
-                   "budget_s": config.budget, "load_budget_s": config.load_budget,
-                   "seed": config.seed,
-                   "bytecode": ("child processes write and reuse .pyc files "
-                                "(PYTHONPYCACHEPREFIX under the data directory), as an "
-                                "installed package would") if config.bytecode else
-                               "inherited environment"},
-        "sizes": {},
-    }
+    settings = _settings(config)
+    results: dict[str, Any] = {"machine": machine(), "config": settings, "sizes": {}}
+    previous = _previous(config, settings)
+    stopped: dict[tuple[str, str], dict[str, Any]] = {}  # see _measure_query
     _PYCACHE[:] = [config.data / "pycache"] if config.bytecode else []
     template = _template_store(config)
-    stopped: dict[tuple[str, str], dict[str, Any]] = {}  # see _measure_query
     started = time.monotonic()
     for label in config.sizes:
+        if label in previous.get("sizes", {}):
+            config.log(f"== {label}: kept from the run of {previous['machine'].get('date')}")
+            results["sizes"][label] = previous["sizes"][label]
+            results["sizes"][label].setdefault("measured_at", previous["machine"].get("date"))
+            _restore_stopped(config, label, results["sizes"][label], stopped)
+            continue
         size = parse_size(label)
         config.log(f"== {label}: generating")
         dataset = generate(size, config.data / label, seed=config.seed)
+        measured_at = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+        load_average = _load_average()
         results["sizes"][label] = _measure_size(config, label, dataset, template, stopped)
+        results["sizes"][label].update(measured_at=measured_at, load_average=load_average)
         results["targets"] = targets(results)
         _write(config, results)  # after each size, so a long run leaves partial results
     results["machine"]["load_average_end"] = _load_average()
@@ -172,6 +154,61 @@ def run(config: Config) -> dict[str, Any]:
     results["targets"] = targets(results)
     _write(config, results)
     return results
+
+
+def _settings(config: Config) -> dict[str, Any]:
+    return {
+        "sizes": list(config.sizes), "runs": config.runs, "warmup": config.warmup,
+        "queries": list(config.queries) if config.queries else "all",
+        "formats": list(config.formats), "pages": list(config.pages),
+        "timeout_s": config.timeout, "rdflib_timeout_s": config.rdflib_timeout,
+        "budget_s": config.budget, "load_budget_s": config.load_budget, "seed": config.seed,
+        "bytecode": ("child processes write and reuse .pyc files (PYTHONPYCACHEPREFIX under "
+                     "the data directory), as an installed package would")
+        if config.bytecode else "inherited environment",
+    }
+
+
+def _previous(config: Config, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The results to resume from: ``out/results.json`` if measured with these settings."""
+    path = config.out / "results.json"
+    if not config.resume or not path.is_file():
+        return {}
+    try:
+        previous = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    old = dict(previous.get("config", {}))
+    if {k: v for k, v in old.items() if k != "sizes"} != {
+            k: v for k, v in settings.items() if k != "sizes"}:
+        config.log("== not resuming: results.json was measured with other settings")
+        return {}
+    return dict(previous)
+
+
+def _restore_stopped(config: Config, label: str, size: Mapping[str, Any],
+                     stopped: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """What :func:`_measure_query` and the snapshot would have remembered at ``label``."""
+    caps = {"peacegraph": config.timeout, "pyoxigraph": config.timeout,
+            "rdflib": config.rdflib_timeout}
+    for name, entry in size.get("queries", {}).items():
+        for engine, cap in caps.items():
+            summary = entry.get(engine) or {}
+            if summary.get("skipped") and summary.get("timeout"):
+                continue  # already skipped there: whoever stopped it is restored before
+            slowest = max(summary.get("samples") or [0])
+            bound = summary.get("lower_bound_s") if summary.get("timeout") else None
+            if bound is not None and bound >= cap:
+                stopped.setdefault((name, engine), {"size": label, "lower_bound_s": bound})
+            elif slowest > cap / 2:
+                stopped.setdefault((name, engine), {"size": label, "lower_bound_s": slowest})
+    snapshot = size.get("snapshot", {})
+    for engine in ("peacegraph", "pyoxigraph"):
+        summary = snapshot.get(engine) or {}
+        slowest = max(summary.get("samples") or [0])
+        if summary.get("timeout") or slowest > config.timeout * 2:
+            stopped.setdefault(("snapshot", engine), {
+                "size": label, "lower_bound_s": summary.get("lower_bound_s") or slowest})
 
 
 def _write(config: Config, results: dict[str, Any]) -> None:
@@ -625,7 +662,7 @@ def _measure_snapshot(config: Config, label: str, work: Path, stores: dict[str, 
 
     samples = _interleave(config, {"peacegraph": (pg, False), "pyoxigraph": (ox, False)},
                           runs=min(config.runs, 3))
-    out = {name: _summary(measured) for name, measured in samples.items()}
+    out: dict[str, Any] = {name: _summary(measured) for name, measured in samples.items()}
     for name, measured in samples.items():
         out[name]["rss_kb"] = _median_rss(measured, with_children=False)
         slowest = max((m.get("seconds") or 0 for m in measured), default=0)
@@ -815,7 +852,7 @@ def _process(argv: list[str], *, timeout: float, env: Mapping[str, str] | None =
 
 def _child(task: str, args: Mapping[str, Any], *, timeout: float) -> dict[str, Any]:
     """Run one task of this module in a fresh process; its report (``ok``, ``seconds`` …)."""
-    report = _process([sys.executable, "-m", "benchmarks.harness", task, json.dumps(args)],
+    report = _process([sys.executable, "-m", "benchmarks.tasks", task, json.dumps(args)],
                       timeout=timeout)
     if report.get("timeout"):
         return report
@@ -863,7 +900,7 @@ class _Worker:
 
     def _start(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.harness", "worker", json.dumps(self.args)],
+            [sys.executable, "-m", "benchmarks.tasks", "worker", json.dumps(self.args)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=REPO, env=_env(), start_new_session=True)
         self.buffer = b""
@@ -939,330 +976,6 @@ class _Worker:
         return self.peak_kb
 
 
-# ====================================================================== targets
-
-
-def targets(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The targets of the issue, per size: ratio, the bound, and PASS/MISS (``None``: open).
-
-    Load ≥ 0.7x bare bulk_load; every query ≤ 1.5x bare pyoxigraph and ≥ 10x faster than
-    rdflib; every export format and the snapshot ≤ 1.5x bare dumps; peak RSS ≤ 1.5x bare
-    pyoxigraph for load, queries and export; cold start ≤ 4x ``import pyoxigraph``.
-    """
-    out: dict[str, list[dict[str, Any]]] = {}
-    for label, size in results.get("sizes", {}).items():
-        rows: list[dict[str, Any]] = []
-        for fmt, entry in size.get("load", {}).items():
-            rows.append(_target(f"load {fmt}: peacegraph vs bulk_load (throughput)",
-                                entry.get("pyoxigraph"), entry.get("peacegraph"), ">=", 0.7,
-                                invert=True))
-        for name, entry in size.get("queries", {}).items():
-            rows.append(_target(f"query {name}: peacegraph / pyoxigraph",
-                                entry.get("peacegraph"), entry.get("pyoxigraph"), "<=", 1.5))
-            row = _target(f"query {name}: rdflib / peacegraph",
-                          entry.get("rdflib"), entry.get("peacegraph"), ">=", 10.0)
-            engine = _target("", entry.get("rdflib"), entry.get("pyoxigraph"), ">=", 10.0)
-            row["bare_ratio"] = engine["ratio"]  # rdflib / bare pyoxigraph: the engine's share
-            row["bare_ratio_kind"] = engine["ratio_kind"]
-            if not entry.get("rows_agree", True):
-                row["note"] = "rdflib returned other rows: " + ", ".join(
-                    f"{e} {n}" for e, n in (entry.get("rows") or {}).items())
-            rows.append(row)
-        for fmt in EXPORT_FORMATS:
-            entry = size.get("export", {}).get(fmt)
-            if entry:
-                rows.append(_target(f"export {fmt}: peacegraph / pyoxigraph",
-                                    entry.get("peacegraph"), entry.get("pyoxigraph"), "<=", 1.5))
-        snap = size.get("snapshot", {})
-        if "peacegraph" in snap:
-            rows.append(_target("snapshot: peacegraph take / pyoxigraph dumps",
-                                snap.get("peacegraph"), snap.get("pyoxigraph"), "<=", 1.5))
-        memory = size.get("memory", {})
-        for phase in ("load", "queries", "export"):
-            pg, ox = _peak_pair(memory.get(phase) or {})
-            ratio = pg / ox if pg and ox else None
-            rows.append({"name": f"peak RSS {phase}: peacegraph / pyoxigraph", "ratio": ratio,
-                         "bound": "<= 1.5", "pass": None if ratio is None else ratio <= 1.5,
-                         "peacegraph_kb": pg, "pyoxigraph_kb": ox})
-        cold = size.get("cold_start", {})
-        rows.append(_target("cold start: peacegraph query tracks / import pyoxigraph",
-                            cold.get("peacegraph"), cold.get("python_import_pyoxigraph"),
-                            "<=", 4.0))
-        out[label] = rows
-    return out
-
-
-def _peak_pair(phase: Mapping[str, Any]) -> tuple[int | None, int | None]:
-    """(peacegraph, pyoxigraph) peak RSS of a memory phase (max over formats)."""
-    if "peak_kb" in phase:
-        return phase["peak_kb"].get("peacegraph"), phase["peak_kb"].get("pyoxigraph")
-    pg = [v.get("peacegraph") for v in phase.values() if isinstance(v, dict)]
-    ox = [v.get("pyoxigraph") for v in phase.values() if isinstance(v, dict)]
-    pg_values = [v for v in pg if v]
-    ox_values = [v for v in ox if v]
-    return (max(pg_values) if pg_values else None, max(ox_values) if ox_values else None)
-
-
-def _target(name: str, top: Mapping[str, Any] | None, bottom: Mapping[str, Any] | None,
-            op: str, bound: float, *, invert: bool = False) -> dict[str, Any]:
-    """ratio = top / bottom (time over time); a stopped run makes it a bound.
-
-    ``invert`` states a throughput target on times: throughput(pg)/throughput(ox) is
-    time(ox)/time(pg), so ``top`` is then the bare side.
-    """
-    top = top or {}
-    bottom = bottom or {}
-    t, b = top.get("median"), bottom.get("median")
-    t_low = top.get("lower_bound_s") if top.get("timeout") else None
-    b_low = bottom.get("lower_bound_s") if bottom.get("timeout") else None
-    row: dict[str, Any] = {"name": name, "bound": f"{op} {bound:g}", "ratio": None,
-                           "ratio_kind": "exact", "pass": None}
-    if t is not None and b is not None and b > 0:
-        row["ratio"] = t / b
-    elif t is None and t_low and b is not None and b > 0:
-        row["ratio"], row["ratio_kind"] = t_low / b, "at least"
-    elif b is None and b_low and t is not None:
-        row["ratio"], row["ratio_kind"] = t / b_low, "at most"
-    else:
-        row["note"] = _why_open(top, bottom)
-        return row
-    ratio, kind = row["ratio"], row["ratio_kind"]
-    meets = ratio <= bound if op == "<=" else ratio >= bound
-    if kind == "exact":
-        row["pass"] = meets
-    elif (kind == "at most") == (op == "<="):
-        row["pass"] = True if meets else None  # the true ratio is even better
-    else:
-        row["pass"] = False if not meets else None  # the true ratio is even worse
-    return row
-
-
-def _why_open(top: Mapping[str, Any], bottom: Mapping[str, Any]) -> str:
-    for side in (top, bottom):
-        if side.get("skipped"):
-            return str(side["skipped"])
-        if side.get("timeout"):
-            return f"stopped after {side.get('lower_bound_s')} s"
-        if side.get("error"):
-            return "error: " + str(side["error"])[:120]
-    return "not measured"
-
-
-# ====================================================================== markdown
-
-
-def render_markdown(results: Mapping[str, Any]) -> str:
-    """``results.md``: targets at the largest size, then every measurement by size."""
-    m = results.get("machine", {})
-    sizes = results.get("sizes", {})
-    lines = ["# peacegraph benchmarks", "",
-             "<!-- Generated by `python -m benchmarks` (benchmarks/harness.py); do not edit. -->",
-             "",
-             f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('ram_gb', '?')} GB RAM; "
-             f"Python {m.get('python', '?')}, pyoxigraph {m.get('pyoxigraph', '?')}, rdflib "
-             f"{m.get('rdflib', '?')}; {m.get('date', '?')}. Load average "
-             f"{m.get('load_average_start', '?')} at the start (a shared machine).",
-             "",
-             f"Medians of up to {results.get('config', {}).get('runs', '?')} runs after "
-             f"{results.get('config', {}).get('warmup', '?')} warm-up run(s), contestants "
-             "interleaved; `n` is the number of runs when fewer (slow measurements are cut to a "
-             "time budget), `>` a run stopped at the time limit. Synthetic data shaped like "
-             "`data/` (benchmarks/generate.py); queries run over the ontology, four named "
-             "graphs of synthetic data and the inferred graph.", ""]
-    if sizes:
-        largest = list(sizes)[-1]
-        rows = results.get("targets", {}).get(largest, [])
-        lines += [f"## Targets at {largest} statements", "",
-                  "| target | ratio | bound | result |", "|---|---:|---:|---|"]
-        summary = _target_summary(rows)
-        for row in summary:
-            lines.append(f"| {row['name']} | {row['ratio']} | {row['bound']} | {row['result']} |")
-        lines.append("")
-    for label, size in sizes.items():
-        lines += _size_markdown(label, size, results.get("targets", {}).get(label, []))
-    return "\n".join(lines) + "\n"
-
-
-def _target_summary(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
-    """Targets with the per-query ones folded into two lines plus every failing query."""
-    out = []
-    queries = [r for r in rows if r["name"].startswith("query ")]
-    for row in rows:
-        if row["name"].startswith("query "):
-            continue
-        out.append({"name": row["name"], "ratio": _ratio_text(row), "bound": row["bound"],
-                    "result": _verdict(row)})
-    for suffix, label in ((": peacegraph / pyoxigraph", "every saved query: peacegraph / "
-                           "pyoxigraph"), (": rdflib / peacegraph", "every saved query: rdflib "
-                                           "/ peacegraph")):
-        group = [r for r in queries if r["name"].endswith(suffix)]
-        if not group:
-            continue
-        passed = sum(1 for r in group if r["pass"] is True)
-        failed = [r for r in group if r["pass"] is False]
-        open_ = [r for r in group if r["pass"] is None]
-        ratios = [r["ratio"] for r in group if r["ratio"] is not None and
-                  r["ratio_kind"] == "exact"]
-        spread = f"{min(ratios):.2f}–{max(ratios):.2f}" if ratios else "—"
-        verdict = "PASS" if not failed and not open_ else "MISS" if failed else "OPEN"
-        out.append({"name": f"{label} ({passed}/{len(group)} pass)", "ratio": spread,
-                    "bound": group[0]["bound"], "result": verdict})
-        for r in failed + open_:
-            out.append({"name": "&nbsp;&nbsp;" + r["name"], "ratio": _ratio_text(r),
-                        "bound": r["bound"], "result": _verdict(r)})
-    return out
-
-
-def _ratio_text(row: Mapping[str, Any]) -> str:
-    if row.get("ratio") is None:
-        return "—"
-    prefix = {"at least": "≥ ", "at most": "≤ "}.get(row.get("ratio_kind", "exact"), "")
-    return f"{prefix}{row['ratio']:.2f}"
-
-
-def _verdict(row: Mapping[str, Any]) -> str:
-    if row["pass"] is True:
-        return "PASS"
-    if row["pass"] is False:
-        return "MISS"
-    return "open" + (f" ({row['note']})" if row.get("note") else "")
-
-
-def _size_markdown(label: str, size: Mapping[str, Any],
-                   rows: list[dict[str, Any]]) -> list[str]:
-    lines = [f"## {label} ({size.get('statements', 0):,} statements in the files; "
-             f"{size.get('store', {}).get('quads', 0):,} quads in the query store)", ""]
-    load = size.get("load", {})
-    if load:
-        lines += ["### Load (statements/s)", "",
-                  "| format | peacegraph (library) | peacegraph (CLI) | bare pyoxigraph | rdflib | "
-                  "peacegraph / bare |", "|---|---:|---:|---:|---:|---:|"]
-        for fmt, entry in load.items():
-            pg, ox = entry.get("peacegraph", {}), entry.get("pyoxigraph", {})
-            ratio = (ox["median"] / pg["median"]) if pg.get("median") and ox.get("median") else None
-            lines.append(f"| {fmt} | {_rate(pg)} | {_rate(entry.get('peacegraph_cli'))} | "
-                         f"{_rate(ox)} | {_rate(entry.get('rdflib'))} | "
-                         f"{'—' if ratio is None else f'{ratio:.2f}x'} |")
-        lines.append("")
-    queries = size.get("queries", {})
-    if queries:
-        lines += ["### Saved queries (median)", "",
-                  "| query | rows | peacegraph | bare pyoxigraph | rdflib | peacegraph / bare | "
-                  "rdflib / peacegraph | rdflib / bare |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
-        by_name = {r["name"]: r for r in rows}
-        for name, entry in queries.items():
-            counts = entry.get("rows", {})
-            shown = counts.get("peacegraph", counts.get("pyoxigraph"))
-            if not entry.get("rows_agree", True):
-                shown = " / ".join(f"{counts.get(e, '—')}" for e in ENGINES) + " ⚠"
-            a = by_name.get(f"query {name}: peacegraph / pyoxigraph", {})
-            b = by_name.get(f"query {name}: rdflib / peacegraph", {})
-            lines.append(f"| {name} | {'—' if shown is None else shown} | "
-                         f"{_time(entry.get('peacegraph'))} | {_time(entry.get('pyoxigraph'))} | "
-                         f"{_time(entry.get('rdflib'))} | {_ratio_cell(a)} | {_ratio_cell(b)} | "
-                         f"{_bare_cell(b)} |")
-        lines.append("")
-    export = size.get("export", {})
-    if export:
-        lines += ["### Export (median)", "",
-                  "| format | peacegraph | bare pyoxigraph | rdflib | peacegraph / bare |",
-                  "|---|---:|---:|---:|---:|"]
-        by_name = {r["name"]: r for r in rows}
-        for fmt in EXPORT_FORMATS:
-            entry = export.get(fmt)
-            if not entry:
-                continue
-            lines.append(f"| {fmt} | {_time(entry.get('peacegraph'))} | "
-                         f"{_time(entry.get('pyoxigraph'))} | {_time(entry.get('rdflib'))} | "
-                         f"{_ratio_cell(by_name.get(f'export {fmt}: peacegraph / pyoxigraph', {}))} |")
-        snap = size.get("snapshot", {})
-        if "peacegraph" in snap:
-            lines.append(f"| snapshot (`take`) | {_time(snap.get('peacegraph'))} | "
-                         f"{_time(snap.get('pyoxigraph'))} (4 dumps) | — | "
-                         f"{_ratio_cell(by_name.get('snapshot: peacegraph take / pyoxigraph dumps', {}))} |")
-        elif snap.get("skipped"):
-            lines.append(f"| snapshot | {snap['skipped']} | | | |")
-        parse = export.get("rdflib_parse") or {}
-        if parse.get("seconds"):
-            lines += ["", f"rdflib parsed the query store's N-Quads in {parse['seconds']:.1f} s "
-                          "(before its queries and exports)."]
-        lines.append("")
-    lines += ["### Start-up, memory and app", "", "| measurement | peacegraph | baseline | ratio |",
-              "|---|---:|---:|---:|"]
-    cold = size.get("cold_start", {})
-    if cold:
-        pg, py = cold.get("peacegraph", {}), cold.get("python_import_pyoxigraph", {})
-        ratio = pg["median"] / py["median"] if pg.get("median") and py.get("median") else None
-        lines.append(f"| cold start: `peacegraph query tracks --format csv` vs "
-                     f"`python -c \"import pyoxigraph\"` | {_time(pg)} | {_time(py)} | "
-                     f"{'—' if ratio is None else f'{ratio:.2f}x'} |")
-    memory = size.get("memory", {})
-    for phase in ("load", "queries", "export"):
-        pg_kb, ox_kb = _peak_pair(memory.get(phase) or {})
-        if pg_kb or ox_kb:
-            ratio = pg_kb / ox_kb if pg_kb and ox_kb else None
-            lines.append(f"| peak RSS, {phase} (vs bare pyoxigraph) | {_mib(pg_kb)} | "
-                         f"{_mib(ox_kb)} | {'—' if ratio is None else f'{ratio:.2f}x'} |")
-    rdflib_peak = (memory.get("queries") or {}).get("peak_kb", {}).get("rdflib")
-    if rdflib_peak:
-        lines.append(f"| peak RSS, rdflib Dataset with the same quads | — | {_mib(rdflib_peak)} | |")
-    app = size.get("app", {})
-    if app.get("skipped"):
-        lines.append(f"| app first render | {app['skipped']} | | |")
-    else:
-        for page in ("overview", "track"):
-            if page in app:
-                lines.append(f"| app first render, {page.capitalize()} page (AppTest, fresh "
-                             f"process) | {_time(app[page])} | | |")
-    lines.append("")
-    return lines
-
-
-def _rate(summary: Mapping[str, Any] | None) -> str:
-    if not summary:
-        return "—"
-    if summary.get("statements_per_s"):
-        runs = "" if summary.get("runs", 0) >= 5 else f" (n={summary['runs']})"
-        return f"{summary['statements_per_s']:,}{runs}"
-    return _time(summary)
-
-
-def _time(summary: Mapping[str, Any] | None) -> str:
-    if not summary:
-        return "—"
-    median = summary.get("median")
-    if median is not None:
-        text = f"{median * 1000:.1f} ms" if median < 1 else f"{median:.2f} s"
-        if 0 < summary.get("runs", 0) < 5:
-            text += f" (n={summary['runs']})"
-        return text
-    if summary.get("timeout"):
-        return f"> {summary.get('lower_bound_s')} s"
-    if summary.get("skipped"):
-        return f"skipped ({summary['skipped']})"
-    if summary.get("error"):
-        return "error"
-    return "—"
-
-
-def _ratio_cell(row: Mapping[str, Any]) -> str:
-    if not row or row.get("ratio") is None:
-        return "—"
-    mark = {True: "", False: " ✗", None: " ?"}[row.get("pass")]
-    return _ratio_text(row) + "x" + mark
-
-
-def _bare_cell(row: Mapping[str, Any]) -> str:
-    if not row or row.get("bare_ratio") is None:
-        return "—"
-    prefix = {"at least": "≥ ", "at most": "≤ "}.get(row.get("bare_ratio_kind", "exact"), "")
-    return f"{prefix}{row['bare_ratio']:.2f}x"
-
-
-def _mib(kb: int | None) -> str:
-    return "—" if not kb else f"{kb / 1024:.0f} MiB"
-
-
 # ====================================================================== machine
 
 
@@ -1314,321 +1027,3 @@ def _load_average() -> list[float] | None:
         return [round(x, 2) for x in os.getloadavg()]
     except OSError:
         return None
-
-
-# ====================================================================== child tasks
-# Everything below runs in child processes: python -m benchmarks.harness TASK ARGS.
-
-
-def _task_build_store(args: dict[str, Any]) -> dict[str, Any]:
-    import loaders
-    from graph.store import Store
-    from ontology import ONTOLOGY_TTL
-
-    started = time.perf_counter()
-    with Store.open(args["store"], read_only=False) as store:
-        for location, name in args["sources"]:
-            source = loaders.resolve(ONTOLOGY_TTL if location == "ontology" else location,
-                                     name=name)
-            store.load(source)
-        stats = store.stats()
-        if args.get("dump"):
-            with open(args["dump"], "wb") as handle:
-                store.dump("nq", output=handle)
-    out: dict[str, Any] = {"ok": True, "quads": stats.statements,
-                           "graphs": dict(sorted(stats.graphs.items())),
-                           "inferred": stats.graphs.get(
-                               "https://w3id.org/peacegraph/graph/inferred", 0)}
-    if args.get("bare"):
-        import pyoxigraph as ox
-
-        bare = ox.Store(args["bare"])
-        bare.bulk_load(path=args["dump"], format=ox.RdfFormat.N_QUADS)
-        bare.flush()
-        out["bare_quads"] = len(bare)
-        del bare
-    out["seconds"] = time.perf_counter() - started
-    return out
-
-
-def _task_load_pg(args: dict[str, Any]) -> dict[str, Any]:
-    import loaders
-    from graph.store import Store
-
-    started = time.perf_counter()
-    source = loaders.resolve(args["file"])
-    with Store.open(args["store"], read_only=False) as store:
-        report = store.load(source)
-    seconds = time.perf_counter() - started
-    return {"ok": True, "seconds": seconds, "statements": report.statements,
-            "inferred": report.inferred}
-
-
-def _task_load_ox(args: dict[str, Any]) -> dict[str, Any]:
-    import pyoxigraph as ox
-
-    started = time.perf_counter()
-    store = ox.Store(args["store"])
-    store.bulk_load(path=args["file"], format=ox.RdfFormat.from_extension(args["format"]),
-                    to_graph=ox.NamedNode("https://w3id.org/peacegraph/graph/bench"))
-    store.flush()
-    del store
-    return {"ok": True, "seconds": time.perf_counter() - started}
-
-
-def _task_load_rdflib(args: dict[str, Any]) -> dict[str, Any]:
-    import rdflib
-
-    started = time.perf_counter()
-    graph = rdflib.Graph()
-    graph.parse(args["file"], format=_RDFLIB_FORMATS[args["format"]])
-    return {"ok": True, "seconds": time.perf_counter() - started, "statements": len(graph)}
-
-
-def _task_export_pg(args: dict[str, Any]) -> dict[str, Any]:
-    from graph.store import Store
-
-    try:
-        from graph import snapshot
-    except ImportError:
-        snapshot = None  # type: ignore[assignment]
-    with Store.open(args["store"]) as store:
-        started = time.perf_counter()
-        if snapshot is not None:
-            snapshot.export(store, args["format"], Path(args["out"]))
-        else:
-            with open(args["out"], "wb") as handle:
-                store.dump(args["format"], output=handle)
-        seconds = time.perf_counter() - started
-    return {"ok": True, "seconds": seconds, "bytes": Path(args["out"]).stat().st_size}
-
-
-def _ox_dump(store: Any, fmt: str, out: str) -> None:
-    import pyoxigraph as ox
-
-    rdf_format = ox.RdfFormat.from_extension(fmt)
-    if rdf_format.supports_datasets:
-        store.dump(out, rdf_format, prefixes=_PREFIXES)
-        return
-    union = store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                        use_default_graph_as_union=True)
-    ox.serialize(union, out, rdf_format, prefixes=_PREFIXES)
-
-
-def _task_export_ox(args: dict[str, Any]) -> dict[str, Any]:
-    import pyoxigraph as ox
-
-    store = ox.Store.read_only(args["store"])
-    started = time.perf_counter()
-    _ox_dump(store, args["format"], args["out"])
-    seconds = time.perf_counter() - started
-    return {"ok": True, "seconds": seconds, "bytes": Path(args["out"]).stat().st_size}
-
-
-def _task_snapshot_pg(args: dict[str, Any]) -> dict[str, Any]:
-    from graph import snapshot
-    from graph.store import Store
-
-    with Store.open(args["store"]) as store:
-        started = time.perf_counter()
-        snapshot.take(store, Path(args["out"]))
-        seconds = time.perf_counter() - started
-    return {"ok": True, "seconds": seconds}
-
-
-def _task_snapshot_ox(args: dict[str, Any]) -> dict[str, Any]:
-    import pyoxigraph as ox
-
-    store = ox.Store.read_only(args["store"])
-    out = Path(args["out"])
-    out.mkdir(parents=True)
-    started = time.perf_counter()
-    for name, fmt in SNAPSHOT_RDF.items():
-        _ox_dump(store, fmt, str(out / name))
-    return {"ok": True, "seconds": time.perf_counter() - started}
-
-
-def _task_app(args: dict[str, Any]) -> dict[str, Any]:
-    os.environ["PEACEGRAPH_STORE"] = args["store"]
-    from streamlit.testing.v1 import AppTest
-
-    test = AppTest.from_file(str(REPO / "app.py"), default_timeout=args["timeout"])
-    if args["page"] != "overview":
-        # st.navigation pages are callables, which AppTest.switch_page cannot name:
-        # ask for the page's script hash (Streamlit's hash of its URL path) directly.
-        from streamlit.util import calc_hash
-
-        test.query_params["number"] = "1"
-        test._page_hash = calc_hash(args["page"])  # noqa: SLF001 (AppTest has no public way)
-    started = time.perf_counter()
-    test.run()
-    seconds = time.perf_counter() - started
-    errors = [str(e.value)[:300] for e in test.exception]
-    if errors:
-        return {"ok": False, "error": "; ".join(errors)}
-    if args["page"] == "track":
-        texts = [str(e.value) for kind in ("title", "header", "subheader", "markdown")
-                 for e in getattr(test, kind)]
-        if not any("Track 1" in text for text in texts):
-            return {"ok": False, "error": f"the Track page did not show track 1: {texts[:4]}"}
-    return {"ok": True, "seconds": seconds}
-
-
-_TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "build-store": _task_build_store, "load-pg": _task_load_pg, "load-ox": _task_load_ox,
-    "load-rdflib": _task_load_rdflib, "export-pg": _task_export_pg,
-    "export-ox": _task_export_ox, "snapshot-pg": _task_snapshot_pg,
-    "snapshot-ox": _task_snapshot_ox, "app": _task_app,
-}
-
-
-# ---------------------------------------------------------------------- the query worker
-
-
-class _Stop(Exception):
-    """rdflib ran out of time (raised from SIGALRM)."""
-
-
-def _worker(args: dict[str, Any]) -> None:
-    """Answer JSON commands on stdin, one per line, with one JSON line each."""
-    started = time.perf_counter()
-    engine = args["engine"]
-    if engine == "peacegraph":
-        from graph import queries
-        from graph.store import Store
-
-        store: Any = Store.open(args["store"])
-        queries.catalogue()
-    elif engine == "pyoxigraph":
-        import pyoxigraph as ox
-
-        store = ox.Store.read_only(args["store"])
-    else:
-        import rdflib
-
-        store = rdflib.Dataset(default_union=True)
-        store.parse(args["nq"], format="nquads")
-    _reply({"ok": True, "seconds": time.perf_counter() - started})
-
-    def alarm(signum: int, frame: Any) -> None:
-        raise _Stop()
-
-    signal.signal(signal.SIGALRM, alarm)
-    for line in sys.stdin:
-        command = json.loads(line)
-        if command["op"] == "quit":
-            break
-        try:
-            if engine == "rdflib":
-                signal.setitimer(signal.ITIMER_REAL, command["timeout"])
-            try:
-                if command["op"] == "query":
-                    reply = _run_query(engine, store, command)
-                else:
-                    reply = _run_export(engine, store, command)
-            finally:
-                if engine == "rdflib":
-                    signal.setitimer(signal.ITIMER_REAL, 0)
-        except _Stop:
-            reply = {"ok": False, "timeout": True, "limit": command["timeout"]}
-        except Exception as error:  # a failed query is a result, not a crash
-            reply = {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
-        _reply(reply)
-
-
-def _reply(value: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(value) + "\n")
-    sys.stdout.flush()
-
-
-def _run_query(engine: str, store: Any, command: dict[str, Any]) -> dict[str, Any]:
-    if engine == "peacegraph":
-        from graph import queries
-
-        cpu, started = time.process_time(), time.perf_counter()
-        result = queries.run(store, command["name"], **command["raw"])
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        rows = len(result.rows) if hasattr(result, "rows") else None
-        return {"ok": True, "seconds": seconds, "cpu": cpu, "rows": rows}
-    if engine == "pyoxigraph":
-        import pyoxigraph as ox
-
-        substitutions = {ox.Variable(k): _ox_term(v) for k, v in command["params"].items()}
-        cpu, started = time.process_time(), time.perf_counter()
-        result = store.query(command["sparql"], prefixes=_PREFIXES,
-                             use_default_graph_as_union=True,
-                             substitutions=substitutions or None)
-        rows = [tuple(solution) for solution in result]
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        return {"ok": True, "seconds": seconds, "cpu": cpu, "rows": len(rows)}
-    from rdflib import Variable
-
-    bindings = {Variable(k): _rdflib_term(v) for k, v in command["params"].items()}
-    cpu, started = time.process_time(), time.perf_counter()
-    result = store.query(command["sparql"], initNs=_PREFIXES, initBindings=bindings or None)
-    rows = list(result)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"ok": True, "seconds": seconds, "cpu": cpu, "rows": len(rows)}
-
-
-def _run_export(engine: str, store: Any, command: dict[str, Any]) -> dict[str, Any]:
-    fmt = command["format"]
-    started = time.perf_counter()
-    if fmt in ("nt", "ttl"):
-        import rdflib
-
-        union = rdflib.Graph()
-        for prefix, namespace in _PREFIXES.items():
-            union.bind(prefix, namespace)
-        for triple in store.triples((None, None, None)):
-            union.add(triple)
-        union.serialize(command["out"], format=_RDFLIB_FORMATS[fmt])
-    else:
-        for prefix, namespace in _PREFIXES.items():
-            store.bind(prefix, namespace)
-        store.serialize(command["out"], format=_RDFLIB_FORMATS[fmt])
-    return {"ok": True, "seconds": time.perf_counter() - started}
-
-
-def _ox_term(spec: list[Any]) -> Any:
-    import pyoxigraph as ox
-
-    kind, value, datatype, lang = spec
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if lang:
-        return ox.Literal(value, language=lang)
-    if datatype:
-        return ox.Literal(value, datatype=ox.NamedNode(datatype))
-    return ox.Literal(value)
-
-
-def _rdflib_term(spec: list[Any]) -> Any:
-    from rdflib import Literal, URIRef
-
-    kind, value, datatype, lang = spec
-    if kind == "uri":
-        return URIRef(value)
-    return Literal(value, lang=lang, datatype=URIRef(datatype) if datatype and not lang else None)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m benchmarks.harness TASK ARGS-JSON`` (internal: the child processes)."""
-    argv = sys.argv[1:] if argv is None else argv
-    task, args = argv[0], json.loads(argv[1])
-    if task == "worker":
-        _worker(args)
-        return 0
-    try:
-        report = _TASKS[task](args)
-    except Exception as error:  # reported, not raised: the parent records the failure
-        report = {"ok": False, "error": f"{type(error).__name__}: {error}"[:500]}
-    report["rss_self_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    report["rss_children_kb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    sys.stdout.write(json.dumps(report) + "\n")
-    sys.stdout.flush()
-    return 0 if report.get("ok") else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from benchmarks import generate, harness, parse_size
+from benchmarks import ENGINES, MEASUREMENT_KEYS, generate, harness, parse_size, report
 
 QUERIES = ("tracks", "precedents-for-track")
 
@@ -29,7 +29,7 @@ def test_every_measurement_is_recorded(results: dict) -> None:
     assert {"cpu", "cores", "ram_gb", "python", "pyoxigraph", "rdflib", "date"} <= set(
         data["machine"])
     size = data["sizes"]["2k"]
-    assert set(harness.MEASUREMENT_KEYS) <= set(size)
+    assert set(MEASUREMENT_KEYS) <= set(size)
     assert size["statements"] > 1000
     for contestant in ("peacegraph", "pyoxigraph", "rdflib", "peacegraph_cli"):
         assert size["load"]["nt"][contestant]["median"] > 0, contestant
@@ -37,7 +37,7 @@ def test_every_measurement_is_recorded(results: dict) -> None:
     assert set(size["queries"]) == set(QUERIES)
     for name in QUERIES:
         entry = size["queries"][name]
-        for engine in harness.ENGINES:
+        for engine in ENGINES:
             assert engine in entry
         assert entry["peacegraph"]["median"] is not None, entry
         assert entry["pyoxigraph"]["median"] is not None, entry
@@ -71,7 +71,7 @@ def test_markdown_renders_the_tables(results: dict) -> None:
     header = next(line for line in md.splitlines() if line.startswith("| query | rows"))
     row = next(line for line in md.splitlines() if line.startswith("| tracks |"))
     assert row.count("|") == header.count("|")
-    assert harness.render_markdown(results["json"]) == md
+    assert report.render_markdown(results["json"]) == md
 
 
 def test_the_generator_is_deterministic_and_sized(tmp_path) -> None:
