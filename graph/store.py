@@ -13,7 +13,7 @@ Layout of a store directory::
 Readers open the generation ``CURRENT`` names, read-only, and see it unchanged for as
 long as they keep it open: a writer never writes to a committed generation. A change
 (:meth:`Store.load`, :meth:`Store.remove`) makes a hard-linked checkpoint of the live
-generation into a new directory, writes there, rebuilds ``pgg:inferred``, flushes and
+generation into a new directory, writes there, updates ``pgg:inferred``, flushes and
 fsyncs it, and only then points ``CURRENT`` at it (write-temp, fsync, ``os.replace``).
 So either the full change succeeds, or nothing is written: an exception deletes the new
 generation, and a process killed at any point leaves ``CURRENT`` on the old or the new
@@ -59,6 +59,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -108,6 +109,8 @@ _OX_DUMP = {
     "ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
 }
 _BATCH = 50_000
+#: A round of inference reading at least this many statements uses the ``bulk`` rules.
+_BULK_INFERENCE = 10_000
 #: Scratch graphs of semi-naive inference (removed before a load commits).
 _DELTA_GRAPH = "urn:x-peacegraph:inference-round:"
 _PARSER_POSITION = re.compile(
@@ -395,10 +398,9 @@ class Store:
         started = time.monotonic()
         self._check_writer()
         name = _check_name(source.name)
-        if not force:
-            for entry in self.manifest():
-                if entry.name == name and entry.sha256 == source.sha256:
-                    return self._report(source, entry.statements, skipped=True, started=started)
+        loaded = {entry.name: entry for entry in self.manifest()}
+        if not force and name in loaded and loaded[name].sha256 == source.sha256:
+            return self._report(source, loaded[name].statements, skipped=True, started=started)
         rdf_format = _rdf_format(source) if source.loader == "rdf" else None
         graph = ox.NamedNode(GRAPH_NS + name)
 
@@ -414,7 +416,7 @@ class Store:
                 if rdf_format is not None and progress is not None:
                     progress(statements)
                 _write_manifest(db, source, name, statements)
-                _infer(db)
+                _infer(db, _incremental(db, graph, replaced=name in loaded), statements)
                 db.flush()
             finally:
                 del db  # closes the RocksDB instance (nothing else refers to it)
@@ -1072,47 +1074,92 @@ def _remove_manifest_entry(db: ox.Store, graph: ox.NamedNode) -> None:
         db.remove(quad)
 
 
-def _infer(db: ox.Store) -> int:
-    """Rebuild ``pgg:inferred`` to the fixpoint of :func:`graph.inference.rules` (semi-naive).
+def _infer(db: ox.Store, added: ox.NamedNode | None = None, size: int = 0) -> None:
+    """Bring ``pgg:inferred`` to the fixpoint of :func:`graph.inference.rules` (semi-naive).
 
-    Round 1 reads every graph and writes to ``pgg:inferred``, which is then exactly what
-    round 2 must read; round *k* ≥ 2 also writes its conclusions to a scratch graph that
-    round *k + 1* reads. Scratch graphs are dropped at the end. Runs on a private
-    generation, so it need not be transactional.
+    Full rebuild (``added`` is ``None``): round 1 reads every graph. Incremental
+    (``added``, a graph new to the store that states no schema — see
+    :func:`_incremental` — holding ``size`` statements): ``pgg:inferred`` already holds
+    the closure of everything else, and the rules are linear (one data premise each), so
+    the closure of the whole is that plus the consequences of ``added``. What ``added``
+    itself states is dropped from ``pgg:inferred``, then round 1 reads ``added`` and the
+    manifest (it gained an entry). Round *k* ≥ 2 reads what round *k − 1* added (a
+    scratch graph; scratch graphs are dropped at the end). The rules of a round run at
+    once on a thread pool (Oxigraph evaluates without the GIL); a round reading every
+    graph, or a graph of at least :data:`_BULK_INFERENCE` statements, uses
+    :func:`graph.inference.rules` ``bulk``. Runs on a private generation, so it need not
+    be transactional.
     """
     inferred = ox.NamedNode(INFERRED_GRAPH)
-    db.remove_graph(inferred)
-    rules = inference.rules()
+    if added is None:
+        db.remove_graph(inferred)
+    else:
+        _drop_stated(db, inferred, added, size)
     source = ox.Variable(inference.SOURCE_VARIABLE)
     scratch: list[ox.NamedNode] = []
-    previous: list[ox.NamedNode] = []  # what the last round added, as a graph
+    # (graph, statements) each round reads; round 1 of a rebuild reads every graph (None)
+    reads: list[tuple[ox.NamedNode | None, int]] = (
+        [(None, 0)] if added is None else [(added, size), (ox.NamedNode(MANIFEST_GRAPH), 0)])
+
+    def evaluate(rule: str, graph: ox.NamedNode | None) -> list[ox.Triple]:
+        query = db.query(rule, use_default_graph_as_union=True,
+                         substitutions=None if graph is None else {source: graph})
+        assert isinstance(query, ox.QueryTriples)
+        return list(query)
 
     def run_round(number: int) -> int:
+        nonlocal reads
         targets = [inferred]
         if number > 1:
             targets.append(ox.NamedNode(f"{_DELTA_GRAPH}{number}"))
             scratch.append(targets[-1])
-        substitutions: dict[ox.Variable, Any] | None = {source: previous[-1]} if previous else None
-        added = 0
-        for rule in rules:
-            query = db.query(rule, use_default_graph_as_union=True, substitutions=substitutions)
-            assert isinstance(query, ox.QueryTriples)
-            new = dict.fromkeys(query)  # the rule filters out what is stated; fold repeats
-            if new:
-                db.extend(
-                    ox.Quad(t.subject, t.predicate, t.object, graph) for t in new for graph in targets
-                )
-                added += len(new)
-        previous.append(targets[-1])
-        return added
+        jobs = [(rule, graph) for graph, statements in reads
+                for rule in inference.rules(bulk=graph is None or statements >= _BULK_INFERENCE)]
+        new: dict[ox.Triple, None] = {}  # the rules filter out what is stated; fold repeats
+        for triples in pool.map(lambda job: evaluate(*job), jobs):
+            new.update(dict.fromkeys(triples))
+        if new:
+            db.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph)
+                           for t in new for graph in targets)
+        reads = [(targets[-1], len(new))]
+        return len(new)
 
     try:
-        return inference.saturate(run_round).statements
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+            inference.saturate(run_round)
     except inference.InferenceError as error:
         raise StoreError(str(error)) from None
     finally:
         for graph in scratch:
             db.remove_graph(graph)
+
+
+def _drop_stated(db: ox.Store, inferred: ox.NamedNode, added: ox.NamedNode, size: int) -> None:
+    """Remove from ``inferred`` what ``added`` (``size`` statements) states, walking the
+    smaller of the two graphs."""
+    if _count(db, inferred) <= size:
+        walk, other = inferred, added
+    else:
+        walk, other = added, inferred
+    found = [q for q in db.quads_for_pattern(None, None, None, walk)
+             if ox.Quad(q.subject, q.predicate, q.object, other) in db]
+    for quad in found:
+        db.remove(ox.Quad(quad.subject, quad.predicate, quad.object, inferred))
+
+
+def _incremental(db: ox.Store, graph: ox.NamedNode, replaced: bool) -> ox.NamedNode | None:
+    """``graph`` if adding it can be inferred incrementally, else ``None`` (rebuild).
+
+    Incremental needs a source new to the store (no earlier statements of it to retract)
+    that states none of :data:`graph.inference.SCHEMA_PREDICATES` (so what the other
+    sources imply is unchanged).
+    """
+    if replaced:
+        return None
+    for predicate in inference.SCHEMA_PREDICATES:
+        if next(db.quads_for_pattern(None, ox.NamedNode(predicate), None, graph), None) is not None:
+            return None
+    return graph
 
 
 def _variable(name: str) -> ox.Variable:

@@ -134,3 +134,84 @@ def test_inferences_follow_the_data(tmp_path: Path) -> None:
         store.remove("ontology")
         assert not store.ask("ASK { pgid:cfe a pg:Agreement }")
         assert store.stats().graphs.get(INFERRED_GRAPH, 0) == 0
+
+
+# --------------------------------------------------------------------------- incremental
+def _inferred_set(store: Store) -> set[tuple[str, str, str]]:
+    rows = store.select(
+        f"SELECT ?s ?p ?o WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ ?s ?p ?o }} }}").rows
+    return {(r["s"].value, r["p"].value, r["o"].value) for r in rows}
+
+
+def _spy_infer(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Record, per inference run, whether it was incremental."""
+    import graph.store as store_module
+
+    calls: list[bool] = []
+    real = store_module._infer
+
+    def spy(db: Any, added: Any = None, size: int = 0) -> None:
+        calls.append(added is not None)
+        real(db, added, size)
+
+    monkeypatch.setattr(store_module, "_infer", spy)
+    return calls
+
+
+EXTRA = """
+pgid:cfe a pg:Agreement .
+pgid:p2 pg:agreement pgid:helsinki ; pg:party pgid:rok .
+pgid:track-2 pg:hasIssue pgid:armistice .
+"""
+
+
+def test_adding_a_source_infers_incrementally_and_matches_a_rebuild(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _spy_infer(monkeypatch)
+    with Store.open(tmp_path / "store", read_only=False) as store:
+        store.load(ontology_source())
+        store.load(data_source(DATA.replace("pgid:Restricted rdfs:subClassOf", "pgid:Restricted rdfs:seeAlso")))
+        assert _inferred(store, ID_NS + "cfe", RDF_TYPE, PG_NS + "Agreement")
+        extra = _Source("extra", "curated", PREAMBLE + EXTRA, "<extra>")
+        store.load(extra)
+        assert calls == [False, True, True]  # the ontology states schema: rebuilt
+        incremental = _inferred_set(store)
+        # what the new source states is no longer "inferred"; its consequences are
+        assert (ID_NS + "cfe", RDF_TYPE, PG_NS + "Agreement") not in incremental
+        assert store.ask("ASK { pgid:cfe a pg:Agreement }")
+        assert (ID_NS + "helsinki", PG_NS + "hasParticipation", ID_NS + "p2") in incremental
+        assert (ID_NS + "armistice", PG_NS + "issueOf", ID_NS + "track-2") in incremental
+        assert (ID_NS + "armistice", RDF_TYPE, PG_NS + "Issue") in incremental
+        store.load(extra, force=True)  # a reload replaces: a full rebuild
+        assert calls[-1] is False
+        assert _inferred_set(store) == incremental
+
+
+def test_a_source_stating_schema_rebuilds_what_old_data_implies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _spy_infer(monkeypatch)
+    with Store.open(tmp_path / "store", read_only=False) as store:
+        store.load(ontology_source())
+        store.load(data_source("pgid:x a pgid:Ceasefire .\n"))
+        assert not store.ask("ASK { pgid:x a pg:Agreement }")
+        store.load(_Source("schema", "curated",
+                           PREAMBLE + "pgid:Ceasefire rdfs:subClassOf pg:Treaty .\n", "<schema>"))
+        assert calls == [False, True, False]
+        assert store.ask("ASK { pgid:x a pg:Agreement }")  # through pg:Treaty ⊑ pg:Agreement
+
+
+@pytest.mark.parametrize("rule", range(len(inference.rules())))
+def test_bulk_rules_conclude_exactly_what_the_lookup_rules_do(rule: int) -> None:
+    import pyoxigraph as ox
+
+    db = ox.Store()
+    db.load(path=str(ONTOLOGY_TTL), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH_NS + "o"))
+    db.load(input=PREAMBLE + DATA + EXTRA + "pgid:start a pg:Treaty .\n", format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode(GRAPH_NS + "d"))
+
+    def conclusions(sparql: str) -> set[ox.Triple]:
+        return set(db.query(sparql, use_default_graph_as_union=True))  # type: ignore[arg-type]
+
+    lookup = conclusions(inference.rules()[rule])
+    assert lookup, "the data triggers every rule"
+    assert conclusions(inference.rules(bulk=True)[rule]) == lookup
