@@ -109,7 +109,7 @@ _OX_DUMP = {
     "ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES,
 }
 _BATCH = 50_000
-#: A round of inference reading at least this many statements uses the ``bulk`` rules.
+#: Round 1 of inference over a new graph of at least this many statements uses the ``bulk`` rules.
 _BULK_INFERENCE = 10_000
 #: Scratch graphs of semi-naive inference (removed before a load commits).
 _DELTA_GRAPH = "urn:x-peacegraph:inference-round:"
@@ -1085,10 +1085,12 @@ def _infer(db: ox.Store, added: ox.NamedNode | None = None, size: int = 0) -> No
     itself states is dropped from ``pgg:inferred``, then round 1 reads ``added`` and the
     manifest (it gained an entry). Round *k* ≥ 2 reads what round *k − 1* added (a
     scratch graph; scratch graphs are dropped at the end). The rules of a round run at
-    once on a thread pool (Oxigraph evaluates without the GIL); a round reading every
-    graph, or a graph of at least :data:`_BULK_INFERENCE` statements, uses
-    :func:`graph.inference.rules` ``bulk``. Runs on a private generation, so it need not
-    be transactional.
+    once on a thread pool (Oxigraph evaluates without the GIL). Round 1 uses
+    :func:`graph.inference.rules` ``bulk`` on every graph, or on a new graph of at least
+    :data:`_BULK_INFERENCE` statements; later rounds read what is mostly typing of things
+    already typed, where lookups win (1M statements: round 2 over 59k new statements,
+    0.25 s with lookups against 1.7 s with ``bulk``). Runs on a private generation, so it
+    need not be transactional.
     """
     inferred = ox.NamedNode(INFERRED_GRAPH)
     if added is None:
@@ -1114,7 +1116,8 @@ def _infer(db: ox.Store, added: ox.NamedNode | None = None, size: int = 0) -> No
             targets.append(ox.NamedNode(f"{_DELTA_GRAPH}{number}"))
             scratch.append(targets[-1])
         jobs = [(rule, graph) for graph, statements in reads
-                for rule in inference.rules(bulk=graph is None or statements >= _BULK_INFERENCE)]
+                for rule in inference.rules(
+                    bulk=number == 1 and (graph is None or statements >= _BULK_INFERENCE))]
         new: dict[ox.Triple, None] = {}  # the rules filter out what is stated; fold repeats
         for triples in pool.map(lambda job: evaluate(*job), jobs):
             new.update(dict.fromkeys(triples))
