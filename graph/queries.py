@@ -35,6 +35,13 @@ projection); :func:`check` additionally parses the query with rdflib's SPARQL pa
 compares the parsed projection. The test suite and ``python -m graph.queries --check``
 (``peacegraph queries --check``) run :func:`check` on every file.
 
+Parsing a file imports PyYAML, which costs more than the rest of a ``peacegraph query``
+run, so a successful parse is also kept on disk the way Python keeps bytecode:
+``queries/__pycache__/NAME.rq.<tag>.marshal`` (under ``$PYTHONPYCACHEPREFIX`` when that is
+set), not written when ``$PYTHONDONTWRITEBYTECODE`` is. It is used only when it was made
+from the very same file text by the same version of this module (and of :mod:`ontology`),
+so it never changes a result; a broken file is never cached.
+
 >>> q = catalogue()["precedents-for-track"]
 >>> [(p.name, p.type, p.choices) for p in q.params]
 [('track', 'iri', 'tracks')]
@@ -44,10 +51,12 @@ compares the parsed projection. The test suite and ``python -m graph.queries --c
 
 from __future__ import annotations
 
-import argparse
+import contextlib
+import dataclasses
 import datetime
-import difflib
 import functools
+import marshal
+import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -55,6 +64,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import ontology
 from graph.terms import SelectResult, Term
 from ontology import ID_NS, PREFIXES
 
@@ -86,21 +96,21 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BOOLEANS = {"true": "true", "1": "true", "yes": "true", "false": "false", "0": "false", "no": "false"}
 _PARAM_KEYS = frozenset({"name", "type", "optional", "default", "choices"})
 _FRONT_KEYS = frozenset({"title", "description", "params", "columns"})
+# The light scanner's patterns, compiled where used (re caches them): a kept parse (see
+# _cached) needs no scanning, and _VARIABLE alone takes milliseconds to compile.
 # SPARQL lexical pieces the light scanner must step over: IRIs, strings (long ones first),
 # comments. Only comments are removed; IRIs and strings are blanked.
-_LEXEMES = re.compile(
-    r'(?P<iri><[^<>"{}|^`\\\s]*>)'
+_LEXEMES = (
+    r'(?s)(?P<iri><[^<>"{}|^`\\\s]*>)'
     r'|(?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\')'
-    r"|(?P<comment>#[^\n]*)",
-    re.DOTALL,
+    r"|(?P<comment>#[^\n]*)"
 )
-_KEYWORD = re.compile(
-    r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b",
-    re.IGNORECASE,
+_KEYWORD = (
+    r"(?i)\b(SELECT|ASK|CONSTRUCT|DESCRIBE|INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)\b"
 )
-_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00b7\u00c0-\uffff]+)")
-_CLAUSE = re.compile(r"(?:WHERE|FROM)\b", re.IGNORECASE)
+_VARIABLE = r"[?$]([A-Za-z0-9_\u00b7\u00c0-\uffff]+)"
+_CLAUSE = r"(?i)(?:WHERE|FROM)\b"
 
 
 class CatalogueError(Exception):
@@ -135,6 +145,8 @@ class UnknownQuery(LookupError):
     """No saved query has that name; ``str()`` suggests close names."""
 
     def __init__(self, name: str, known: Sequence[str]) -> None:
+        import difflib
+
         self.name = name
         close = difflib.get_close_matches(name, known, n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -279,7 +291,8 @@ def _check_choice_query(query: SavedQuery, p: Param, source: SavedQuery | None) 
 
 
 def _parse(path: Path) -> SavedQuery:
-    """One ``.rq`` file: front matter, then the light checks of the SPARQL body."""
+    """One ``.rq`` file: front matter, then the light checks of the SPARQL body (or the
+    kept result of parsing the same text before, see :func:`_cache_file`)."""
     if not _NAME.fullmatch(path.stem):
         raise CatalogueError(path, "file name must be lower-case letters, digits and "
                                    "hyphens, ending in .rq")
@@ -287,6 +300,15 @@ def _parse(path: Path) -> SavedQuery:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogueError(path, f"cannot be read: {exc}") from None
+    cache = _cache_file(path)
+    query = _cached(cache, path, text)
+    if query is None:
+        query = _parse_text(path, text)
+        _keep(cache, text, query)
+    return query
+
+
+def _parse_text(path: Path, text: str) -> SavedQuery:
     front, body = _split(text)
     if not front.strip():
         raise CatalogueError(path, "no front matter: the file must start with '#+ title: …' lines")
@@ -314,6 +336,82 @@ def _parse(path: Path) -> SavedQuery:
                       params=params, columns=columns, form=form, sparql=body, path=path)
 
 
+# ------------------------------------------------------------------ kept parses
+
+_CACHE_FORMAT = 1
+
+
+def _cache_file(path: Path) -> Path | None:
+    """Where the parse of ``path`` is kept: beside it in ``__pycache__``, or under
+    ``sys.pycache_prefix``, as Python places bytecode; ``None`` if there is no cache tag."""
+    tag = sys.implementation.cache_tag
+    if tag is None:
+        return None
+    if sys.pycache_prefix:
+        folder = path.parent.absolute()
+        folder = Path(sys.pycache_prefix) / folder.relative_to(folder.anchor)
+    else:
+        folder = path.parent / "__pycache__"
+    return folder / f"{path.name}.{tag}.marshal"
+
+
+def _code_stamp() -> tuple[int, ...]:
+    """What the kept parses depend on besides the file text: this module and
+    :mod:`ontology` (its prefixes check defaults and choices), by mtime and size."""
+    stamp: list[int] = []
+    for module in (__file__, ontology.__file__):
+        stat = os.stat(module or "")
+        stamp += [stat.st_mtime_ns, stat.st_size]
+    return tuple(stamp)
+
+
+def _cached(cache: Path | None, path: Path, text: str) -> SavedQuery | None:
+    """The kept parse of ``text``, if ``cache`` holds one made from that same text by
+    this code; ``None`` otherwise (missing, stale or unreadable)."""
+    if cache is None:
+        return None
+    try:
+        record = marshal.loads(cache.read_bytes())
+        stamp = _code_stamp()
+    except Exception:  # missing, unreadable or not marshal data: parse the file instead
+        return None
+    if not (isinstance(record, tuple) and len(record) == 9 and record[0] == _CACHE_FORMAT
+            and record[1] == stamp and record[2] == text):
+        return None
+    title, description, params, columns, form, sparql = record[3:]
+    try:
+        return SavedQuery(name=path.stem, title=title, description=description,
+                          params=tuple(Param(*p) for p in params), columns=columns,
+                          form=form, sparql=sparql, path=path)
+    except TypeError:
+        return None
+
+
+def _keep(cache: Path | None, text: str, query: SavedQuery) -> None:
+    """Write the parse of ``text`` to ``cache`` (atomically), unless Python is told not
+    to write bytecode; a failure to write is ignored, as it is for bytecode."""
+    if cache is None or sys.dont_write_bytecode:
+        return
+    try:
+        record = (_CACHE_FORMAT, _code_stamp(), text, query.title, query.description,
+                  tuple(dataclasses.astuple(p) for p in query.params), query.columns,
+                  query.form, query.sparql)
+        data = marshal.dumps(record)
+    except (OSError, ValueError):
+        return
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        os.replace(partial, cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
+
+
+# ------------------------------------------------------------------ front matter
+
+
 def _split(text: str) -> tuple[str, str]:
     """(front matter as YAML, the rest): the leading ``#+`` lines, prefix removed."""
     lines = text.splitlines(keepends=True)
@@ -325,7 +423,7 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def _front_matter(path: Path, front: str) -> dict[str, Any]:
-    import yaml  # lazily: only when a catalogue is (re)built
+    import yaml  # lazily: only when a file's parse is not kept (see _cached)
 
     try:
         meta = yaml.load(front, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -417,15 +515,15 @@ def _scan(path: Path, body: str) -> tuple[str, tuple[str, ...], frozenset[str]]:
             return " "
         return "<>" if match.group("iri") is not None else '""'
 
-    text = _LEXEMES.sub(blank, body)
-    keyword = _KEYWORD.search(text)
+    text = re.sub(_LEXEMES, blank, body)
+    keyword = re.search(_KEYWORD, text)
     if keyword is None:
         raise CatalogueError(path, "no SELECT, ASK or CONSTRUCT query after the front matter")
     form = keyword.group(1).upper()
     if form not in FORMS:
         raise CatalogueError(path, f"a saved query must be a SELECT, ASK or CONSTRUCT, "
                                    f"not {form}")
-    variables = frozenset(_VARIABLE.findall(text))
+    variables = frozenset(re.findall(_VARIABLE, text))
     projection: tuple[str, ...] = ()
     if form == "SELECT":
         projection = _projection(path, text[keyword.end():])
@@ -450,12 +548,12 @@ def _projection(path: Path, text: str) -> tuple[str, ...]:
                     raise CatalogueError(path, "a projected expression needs 'AS ?name'")
                 names.append(alias.group(1))
         elif depth == 0 and char in "?$":
-            match = _VARIABLE.match(text, i)
+            match = re.compile(_VARIABLE).match(text, i)
             if match:
                 names.append(match.group(1))
                 i = match.end()
                 continue
-        elif depth == 0 and (char == "{" or _CLAUSE.match(text, i)):
+        elif depth == 0 and (char == "{" or re.compile(_CLAUSE).match(text, i)):
             break
         elif depth == 0 and char == "*":
             raise CatalogueError(path, "SELECT * is not allowed: project the declared "
@@ -701,6 +799,8 @@ def update_readme(path: Path, queries: Mapping[str, SavedQuery] | None = None) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m graph.queries [--markdown | --readme] [--check] [--directory DIR]``."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="python -m graph.queries",
                                      description="The saved-query catalogue.")
     parser.add_argument("--markdown", action="store_true",

@@ -47,28 +47,24 @@ per load, so two sources never share one.
 from __future__ import annotations
 
 import datetime as _dt
-import fcntl
-import hashlib
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import time
-import traceback
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 import pyoxigraph as ox
 
-from graph import inference
 from graph.terms import SelectResult, Term
 from ontology import GRAPH_NS, PREFIXES
+
+# The writer's modules (hashlib, shutil, subprocess, signal, traceback, fcntl,
+# concurrent.futures, graph.inference) are imported inside the functions that use them:
+# a read-only open for one query (the command line's cold start) needs none of them.
 
 __all__ = [
     "DEFAULT_STORE", "MANIFEST_NS", "MANIFEST_GRAPH", "INFERRED_GRAPH",
@@ -373,6 +369,8 @@ class Store:
                 [e.name, e.sha256, e.loader, e.loaded_at.isoformat(), e.statements]
                 for e in self.manifest()
             ]
+            import hashlib
+
             digest = hashlib.sha256(json.dumps(entries).encode()).hexdigest()
             self._version = f"{self._generation}-{digest[:16]}"
         return self._version
@@ -667,6 +665,9 @@ class Store:
 
     def _change(self, write: Callable[[Path], Any]) -> Any:
         """Run ``write`` on a new generation and make it live; all or nothing."""
+        import shutil
+        import traceback
+
         number = max(_generations(self._root), default=0) + 1
         generation = f"gen-{number:06d}"
         directory = self._root / generation
@@ -701,6 +702,9 @@ class Store:
         self, directory: Path, source: SourceLike, rdf_format: str, graph: ox.NamedNode
     ) -> None:
         """Write an RDF file into ``directory`` from a child process under limits."""
+        import signal
+        import subprocess
+
         location = str(source.location)
         path = Path(location).expanduser().absolute()
         if not path.is_file():
@@ -907,6 +911,8 @@ def _open_writer(directory: Path) -> ox.Store:
 
 def _lock(root: Path) -> int:
     """Take the writer lock; the returned descriptor holds it until closed."""
+    import fcntl
+
     path = root / "lock"
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -928,6 +934,8 @@ def _lock(root: Path) -> int:
 
 def _prune(root: Path, current: str | None) -> None:
     """Delete temp files, uncommitted generations and all but the newest committed ones."""
+    import shutil
+
     for entry in os.listdir(root):
         if entry.startswith("CURRENT.tmp"):
             _unlink(root / entry)
@@ -1092,6 +1100,10 @@ def _infer(db: ox.Store, added: ox.NamedNode | None = None, size: int = 0) -> No
     0.25 s with lookups against 1.7 s with ``bulk``). Runs on a private generation, so it
     need not be transactional.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from graph import inference
+
     inferred = ox.NamedNode(INFERRED_GRAPH)
     if added is None:
         db.remove_graph(inferred)
@@ -1157,6 +1169,8 @@ def _incremental(db: ox.Store, graph: ox.NamedNode, replaced: bool) -> ox.NamedN
     that states none of :data:`graph.inference.SCHEMA_PREDICATES` (so what the other
     sources imply is unchanged).
     """
+    from graph import inference
+
     if replaced:
         return None
     for predicate in inference.SCHEMA_PREDICATES:

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import sys
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 from typing import Literal as _Literal
+
+if TYPE_CHECKING:  # decimal is imported where used: the command line's query path needs none
+    from decimal import Decimal
 
 __all__ = ["Term", "TermKind", "Row", "SelectResult", "XSD", "RDF_LANGSTRING"]
 
@@ -173,7 +177,12 @@ class Term:
             if dt in _INTEGER_TYPES:
                 return int(text)
             if dt == XSD + "decimal":
-                return Decimal(text)
+                from decimal import Decimal, InvalidOperation
+
+                try:
+                    return Decimal(text)
+                except InvalidOperation:
+                    return self.value
             if dt in _FLOAT_TYPES:
                 return float({"INF": "inf", "-INF": "-inf", "+INF": "inf"}.get(text, text))
             if dt == XSD + "boolean":
@@ -186,7 +195,7 @@ class Term:
                 return _dt.date.fromisoformat(text)
             if dt == XSD + "dateTime":
                 return _dt.datetime.fromisoformat(text)
-        except (ValueError, InvalidOperation):
+        except ValueError:
             return self.value
         return self.value
 
@@ -205,7 +214,8 @@ def _lexical(value: object) -> tuple[str, str | None]:
         if math.isinf(value):
             return ("INF" if value > 0 else "-INF"), XSD + "double"
         return repr(value), XSD + "double"
-    if isinstance(value, Decimal):
+    decimal = sys.modules.get("decimal")  # not imported: value cannot be a Decimal
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return format(value, "f"), XSD + "decimal"
     if isinstance(value, _dt.datetime):
         return value.isoformat(), XSD + "dateTime"

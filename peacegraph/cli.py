@@ -2,8 +2,11 @@
 
 Each command is a few lines around one library call (:mod:`peacegraph.cli_data`: load,
 stats, validate; :mod:`peacegraph.cli_query`: query, queries; :mod:`peacegraph.cli_app`:
-app). Errors become one line on stderr, ``peacegraph: error: …``, and a non-zero exit
-status; ``--debug`` shows the traceback instead.
+app; :mod:`peacegraph.cli_analyze`: analyze; :mod:`peacegraph.cli_snapshot`: snapshot,
+export, restore, diff, verify). A command's module is imported only when that command
+runs (or when help lists it), so ``peacegraph query NAME`` loads none of the others.
+Errors become one line on stderr, ``peacegraph: error: …``, and a non-zero exit status;
+``--debug`` shows the traceback instead.
 
 >>> from click.testing import CliRunner
 >>> CliRunner().invoke(cli, ["--version"]).output
@@ -12,6 +15,7 @@ status; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -21,17 +25,12 @@ from typing import Any, NoReturn
 import click
 
 from peacegraph import __version__
-from peacegraph.cli_analyze import register as register_analyze
-from peacegraph.cli_app import app
-from peacegraph.cli_data import load, stats, validate
 from peacegraph.cli_options import (
     EXIT_FAILURE, STORE_HELP, Failure, Settings, UsageFailure, store_param,
 )
-from peacegraph.cli_query import queries, query
 from peacegraph.cli_remote import endpoint_options, endpoint_params
-from peacegraph.cli_snapshot import register as register_snapshot
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "COMMANDS"]
 
 EPILOG = """\b
 Exit status:
@@ -54,9 +53,45 @@ Environment:
 _OUR_PACKAGES = ("graph", "loaders", "ontology", "peacegraph")
 _MAX_MESSAGE = 400
 
+#: Every command: its name → the module and attribute that define it (imported on use).
+COMMANDS = {
+    "analyze": "peacegraph.cli_analyze:analyze",  # networkx loads only when one runs
+    "app": "peacegraph.cli_app:app",
+    "diff": "peacegraph.cli_snapshot:diff",
+    "export": "peacegraph.cli_snapshot:export",
+    "load": "peacegraph.cli_data:load",
+    "queries": "peacegraph.cli_query:queries",
+    "query": "peacegraph.cli_query:query",
+    "restore": "peacegraph.cli_snapshot:restore",
+    "snapshot": "peacegraph.cli_snapshot:snapshot",
+    "stats": "peacegraph.cli_data:stats",
+    "validate": "peacegraph.cli_data:validate",
+    "verify": "peacegraph.cli_snapshot:verify",
+}
+
 
 class _Shell(click.Group):
-    """A group whose commands' exceptions become one-line failures (unless ``--debug``)."""
+    """The top-level group: it imports a command's module only when the command is used
+    (:data:`COMMANDS`), and its commands' exceptions become one-line failures (unless
+    ``--debug``)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module, _, attribute = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+            _share_store_options(command)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        if args and args[0] not in COMMANDS:  # an unknown name: "did you mean" needs them all
+            for name in COMMANDS:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -106,23 +141,14 @@ def cli(ctx: click.Context, store: Path | None, quiet: bool, verbose: bool, debu
     ctx.obj = Settings(store=store, quiet=quiet, verbose=verbose, debug=debug)
 
 
-for _command in (load, query, queries, validate, stats, app):
-    cli.add_command(_command)
-register_analyze(cli)  # peacegraph analyze … (graph.analytics; networkx loads only then)
-register_snapshot(cli)  # snapshot, export, restore, diff, verify (graph.snapshot)
-
-
-def _share_store_options(group: click.Group) -> None:
+def _share_store_options(command: click.Command) -> None:
     """Every command also takes --store, --endpoint and --update-endpoint after its name
     (``peacegraph app --store DIR --port N``), as well as before it."""
-    for command in group.commands.values():
-        if isinstance(command, click.Group):
-            _share_store_options(command)
-        else:
-            command.params += [store_param(), *endpoint_params(environment=False)]
-
-
-_share_store_options(cli)
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _share_store_options(subcommand)
+    else:
+        command.params += [store_param(), *endpoint_params(environment=False)]
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

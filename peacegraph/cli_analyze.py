@@ -3,7 +3,8 @@
 Each command is a few lines around one function of :mod:`graph.analytics`, imported
 inside the command, so networkx is loaded only when an analysis runs (never on the
 ``peacegraph query`` path). Output is deterministic: the same store gives the same bytes.
-``register(group)`` adds the ``analyze`` group to the top-level command line.
+:data:`peacegraph.cli.COMMANDS` names the ``analyze`` group, so this module itself is
+imported only when ``peacegraph analyze`` runs (or help lists it).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from peacegraph.cli_options import (
     Failure, Settings, UsageFailure, format_option, is_terminal, pass_settings,
 )
 
-__all__ = ["analyze", "register", "render", "FORMATS", "ROLES", "GAP_KINDS"]
+__all__ = ["analyze", "render", "FORMATS", "ROLES", "GAP_KINDS"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,11 +34,6 @@ GAP_KINDS = ("track-without-precedent", "issue-without-precedent",
              "precedent-without-verification", "verification-without-body",
              "party-without-status")
 _MAX_WIDTH = 60
-
-
-def register(group: click.Group) -> None:
-    """Add the ``analyze`` group to ``group`` (the top-level ``peacegraph`` command)."""
-    group.add_command(analyze)
 
 
 def _formats(function: F) -> F:

@@ -114,12 +114,13 @@ def _read(target: str) -> str:
 
 def _cap(result: Any, limit: int) -> Any:
     """A saved query's result cut to ``limit`` rows or triples (marked truncated)."""
-    from graph.sandbox import Triples
     from graph.terms import SelectResult
 
     if isinstance(result, SelectResult) and len(result.rows) > limit:
         return SelectResult(result.variables, result.rows[:limit], truncated=True)
     if isinstance(result, list):
+        from graph.sandbox import Triples
+
         return Triples(result[:limit], truncated=len(result) > limit)
     return result
 

@@ -2,7 +2,8 @@
 
 Each command is a few lines around one function of :mod:`graph.snapshot`, imported inside
 the command (networkx and rdflib load only when a snapshot needs them).
-``register(group)`` adds the commands to the top-level command line.
+:data:`peacegraph.cli.COMMANDS` names the commands, so this module itself is imported
+only when one of them runs (or help lists them).
 
 ``diff`` exits like diff(1): 0 when both sides hold the same statements, 1 when they
 differ, 2 when it could not compare them.
@@ -25,7 +26,7 @@ from peacegraph.cli_options import (
 if TYPE_CHECKING:
     from graph.store import Store
 
-__all__ = ["snapshot", "export", "restore", "diff", "verify", "register", "COMMANDS"]
+__all__ = ["snapshot", "export", "restore", "diff", "verify"]
 
 #: ``export --format`` choices (graph.snapshot.EXPORT_FORMATS, repeated so --help stays light).
 EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf")
@@ -179,12 +180,3 @@ def _write_stdout(data: bytes) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as cli.main does
         click.get_current_context().exit(EXIT_FAILURE)
 
-
-#: The commands :func:`register` adds.
-COMMANDS = (snapshot, export, restore, diff, verify)
-
-
-def register(group: click.Group) -> None:
-    """Add ``snapshot``, ``export``, ``restore``, ``diff`` and ``verify`` to ``group``."""
-    for command in COMMANDS:
-        group.add_command(command)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -10,10 +11,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
 from peacegraph import __version__
-from peacegraph.cli import cli
+from peacegraph.cli import COMMANDS, cli
 
 REPO = Path(__file__).resolve().parent.parent
 _SCRIPT = Path(sys.executable).parent / "peacegraph"
@@ -53,12 +55,29 @@ def assert_one_line_error(done: subprocess.CompletedProcess[str], status: int, *
 # --------------------------------------------------------------------------- no store needed
 
 
-@pytest.mark.parametrize("command", [[], *([name] for name in sorted(cli.commands))])
+@pytest.mark.parametrize("command", [[], *([name] for name in sorted(COMMANDS))])
 def test_help(command: list[str]) -> None:
     done = run(*command, "--help")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"Usage: peacegraph {' '.join(command)}".rstrip())
     assert done.stderr == ""
+
+
+def test_every_command_is_listed_and_found() -> None:
+    ctx = click.Context(cli)
+    assert cli.list_commands(ctx) == ["analyze", "app", "diff", "export", "load", "queries",
+                                      "query", "restore", "snapshot", "stats", "validate",
+                                      "verify"]
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+    assert cli.get_command(ctx, "frobnicate") is None
+
+
+def test_an_unknown_command_suggests_close_names() -> None:
+    if not hasattr(click.exceptions, "NoSuchCommand"):
+        pytest.skip("click < 8.4 suggests no command names")
+    assert_one_line_error(run("quer"), 2, "No such command 'quer'", "'queries', 'query'")
 
 
 def test_help_documents_store_and_exit_statuses() -> None:
@@ -282,6 +301,30 @@ def test_saved_query_path_is_lean(store: Path) -> None:
     assert imported & heavy == set()
 
 
+@needs_store
+def test_saved_query_path_loads_only_its_command(store: Path, tmp_path: Path) -> None:
+    """`peacegraph query NAME` imports no other command's module, and once the query's
+    parse is kept (with bytecode, as the benchmark runs it), not PyYAML either."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    code = ("import atexit, json, sys\n"
+            "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))\n"
+            "from peacegraph.cli import main\n"
+            "main()\n")
+    for attempt in range(2):
+        done = subprocess.run([sys.executable, "-c", code, "--store", str(store), "query",
+                               "tracks", "--format", "csv"],
+                              capture_output=True, text=True, cwd=REPO, timeout=60, env=env)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("track,")
+        imported = set(json.loads(done.stderr.splitlines()[-1]))
+        assert "peacegraph.cli_query" in imported  # the measurement works
+        others = {"peacegraph.cli_analyze", "peacegraph.cli_app", "peacegraph.cli_data",
+                  "peacegraph.cli_snapshot", "graph.sandbox", "graph.remote"}
+        assert imported & others == set()
+    assert "yaml" not in imported
+
+
 @pytest.mark.slow
 @needs_store
 def test_validate(store: Path, require) -> None:
@@ -316,8 +359,10 @@ def test_every_command_takes_the_store_options_after_its_name(bundled_store_path
 
     def commands(group: Any) -> list[Any]:
         out = []
-        for command in group.commands.values():
-            out += commands(command) if hasattr(command, "commands") else [command]
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            out += commands(command) if isinstance(command, click.Group) else [command]
         return out
 
     for command in commands(cli):

@@ -3,11 +3,15 @@
 The expected rows are written from the sources (shared/reference/facts.md and the
 article), not copied from output: each case names what a reader of the sources would
 expect to see. One test is parametrised over every ``queries/*.rq``; a query without
-cases here fails it.
+cases here fails it. The last tests check that a kept parse (``queries/__pycache__``)
+gives the same saved query as parsing the file.
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +23,7 @@ from graph.terms import SelectResult, Term
 from ontology import GRAPH_NS, ID_NS, PREFIXES
 
 PG = PREFIXES["pg"]
+REPO = Path(__file__).resolve().parent.parent
 ARTICLE = "How Diplomacy With North Korea Can Work"
 SIX = ["state-us", "state-rok", "state-dprk", "state-prc", "state-japan", "state-russia"]
 INJECTIONS = ["x> } UNION { ?s ?p ?o . BIND(<y", 'a\" } UNION { ?s ?p ?o } FILTER("{']
@@ -526,3 +531,66 @@ def test_engine_semantics_the_queries_rely_on(bundled_store: Any) -> None:
         'SELECT ?track ?n WHERE { ?track <%strackNumber> ?n }' % PG,
         params={"track": Term.iri(pg_id("track-4"))}).rows
     assert row["n"].to_python() == 4
+
+
+# ------------------------------------------------------------------ kept parses
+
+
+def get_in_a_new_process(folder: Path, name: str, pycache: Path, *,
+                         write: bool = True) -> tuple[int, str, bool]:
+    """(exit status, repr of ``get(name, folder)`` or the error, whether PyYAML was
+    imported) in a fresh interpreter that keeps bytecode (and parses) under ``pycache``."""
+    code = ("import sys, graph.queries as q\n"
+            "try:\n    print(repr(q.get(sys.argv[1], sys.argv[2])))\n"
+            "except q.CatalogueError as exc:\n    print(exc)\n    sys.exit(3)\n"
+            "finally:\n    print('yaml' in sys.modules)\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env.update(PYTHONPYCACHEPREFIX=str(pycache), PYTHONPATH=str(REPO))
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    done = subprocess.run([sys.executable, "-c", code, name, str(folder)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=60)
+    shown, yaml = done.stdout.splitlines()
+    return done.returncode, shown, yaml == "True"
+
+
+QUERY = """#+ title: Tracks by number
+#+ description: The tracks,
+#+   numbered.
+#+ params:
+#+   - {name: n, type: integer, optional: true, default: 4}
+#+ columns: track, n
+SELECT ?track ?n WHERE { ?track <https://w3id.org/peacegraph/ontology#trackNumber> ?n }
+"""
+
+
+def test_a_kept_parse_is_the_parse_of_the_same_text(tmp_path: Path) -> None:
+    folder, pycache = tmp_path / "queries", tmp_path / "pycache"
+    folder.mkdir()
+    (folder / "numbered.rq").write_text(QUERY, encoding="utf-8")
+    status, parsed, yaml = get_in_a_new_process(folder, "numbered", pycache)
+    assert status == 0 and yaml, parsed
+    assert "title='Tracks by number'" in parsed and "default='4'" in parsed
+    (kept,) = pycache.rglob("numbered.rq.*.marshal")
+    assert get_in_a_new_process(folder, "numbered", pycache) == (0, parsed, False)
+    # another text: parsed again, and that parse is kept in turn
+    (folder / "numbered.rq").write_text(QUERY.replace("by number", "in order"), encoding="utf-8")
+    status, changed, yaml = get_in_a_new_process(folder, "numbered", pycache)
+    assert status == 0 and yaml and changed == parsed.replace("by number", "in order")
+    assert get_in_a_new_process(folder, "numbered", pycache) == (0, changed, False)
+    # a damaged kept parse is ignored (and replaced)
+    kept.write_bytes(b"\x00not marshal data")
+    assert get_in_a_new_process(folder, "numbered", pycache) == (0, changed, True)
+    assert get_in_a_new_process(folder, "numbered", pycache) == (0, changed, False)
+
+
+def test_no_parse_is_kept_without_bytecode_or_for_a_broken_file(tmp_path: Path) -> None:
+    folder, pycache = tmp_path / "queries", tmp_path / "pycache"
+    folder.mkdir()
+    (folder / "numbered.rq").write_text(QUERY, encoding="utf-8")
+    assert get_in_a_new_process(folder, "numbered", pycache, write=False)[0] == 0
+    (folder / "broken.rq").write_text(QUERY.replace("columns: track, n", "columns: track"),
+                                      encoding="utf-8")
+    status, shown, _ = get_in_a_new_process(folder, "broken", pycache)
+    assert status == 3 and "columns: declared track but the query projects track, n" in shown
+    assert list(pycache.rglob("*.marshal")) == []
