@@ -3,9 +3,10 @@
 A task (:data:`TASKS`) does one measured thing in a fresh process and prints one JSON
 line: ``ok``, ``seconds`` (timed inside, after the imports), ``rss_self_kb`` and
 ``rss_children_kb``. ``python -m benchmarks.tasks worker ARGS`` is a long-lived engine
-process (peacegraph, pyoxigraph or rdflib) that answers JSON commands on stdin, one line
-each: run a query, serialise the dataset, quit. rdflib is stopped by ``SIGALRM``; the
-others are stopped by the parent, which kills the worker.
+process (:data:`benchmarks.ENGINES`: peacegraph on disk, peacegraph as the app answers,
+pyoxigraph or rdflib) that answers JSON commands on stdin, one line each: run a query,
+serialise the dataset, quit. rdflib is stopped by ``SIGALRM``; the others are stopped by
+the parent, which kills the worker.
 
 This is measurement code: it imports pyoxigraph directly.
 """
@@ -164,10 +165,29 @@ def _task_snapshot_ox(args: dict[str, Any]) -> dict[str, Any]:
     return {"ok": True, "seconds": time.perf_counter() - started}
 
 
+def _rss_now_kb() -> int:
+    """The resident set size of this process now (``VmRSS``), in KiB."""
+    with open("/proc/self/status", encoding="ascii") as handle:
+        for line in handle:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def _task_app(args: dict[str, Any]) -> dict[str, Any]:
+    """The app's start-up (``start_seconds``: open the store and copy it into memory, as
+    the first page run does; ``added_rss_kb``), then the first render of a page."""
     os.environ["PEACEGRAPH_STORE"] = args["store"]
+    os.environ["PEACEGRAPH_REPLICA"] = args.get("replica", "auto")
     from streamlit.testing.v1 import AppTest
 
+    from webapp import data
+
+    before, started = _rss_now_kb(), time.perf_counter()
+    opened = data.opened()  # fills the app's own cache: the render below reuses it
+    start_seconds = time.perf_counter() - started
+    added = _rss_now_kb() - before
+    assert opened is not None
     test = AppTest.from_file(str(REPO / "app.py"), default_timeout=args["timeout"])
     if args["page"] != "overview":
         # st.navigation pages are callables, which AppTest.switch_page cannot name:
@@ -187,7 +207,9 @@ def _task_app(args: dict[str, Any]) -> dict[str, Any]:
                  for e in getattr(test, kind)]
         if not any("Track 1" in text for text in texts):
             return {"ok": False, "error": f"the Track page did not show track 1: {texts[:4]}"}
-    return {"ok": True, "seconds": seconds}
+    return {"ok": True, "seconds": seconds, "start_seconds": start_seconds,
+            "in_memory": opened.in_memory, "statements": opened.statements,
+            "reason": opened.reason, "added_rss_kb": added}
 
 
 TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -209,12 +231,22 @@ def _worker(args: dict[str, Any]) -> None:
     """Answer JSON commands on stdin, one per line, with one JSON line each."""
     started = time.perf_counter()
     engine = args["engine"]
+    ready: dict[str, Any] = {}
     if engine == "peacegraph":
         from graph import queries
         from graph.store import Store
 
         store: Any = Store.open(args["store"])
         queries.catalogue()
+    elif engine == "peacegraph-app":
+        from graph import queries
+        from webapp import data
+
+        opened = data.open_store(args["store"], replica=args.get("replica", "auto"))
+        store = opened.store
+        queries.catalogue()
+        ready = {"in_memory": opened.in_memory, "statements": opened.statements,
+                 "open_seconds": round(opened.seconds, 3), "reason": opened.reason}
     elif engine == "pyoxigraph":
         import pyoxigraph as ox
 
@@ -224,7 +256,7 @@ def _worker(args: dict[str, Any]) -> None:
 
         store = rdflib.Dataset(default_union=True)
         store.parse(args["nq"], format="nquads")
-    _reply({"ok": True, "seconds": time.perf_counter() - started})
+    _reply({"ok": True, "seconds": time.perf_counter() - started, **ready})
 
     def alarm(signum: int, frame: Any) -> None:
         raise _Stop()
@@ -258,7 +290,7 @@ def _reply(value: dict[str, Any]) -> None:
 
 
 def _run_query(engine: str, store: Any, command: dict[str, Any]) -> dict[str, Any]:
-    if engine == "peacegraph":
+    if engine in ("peacegraph", "peacegraph-app"):
         from graph import queries
 
         cpu, started = time.process_time(), time.perf_counter()

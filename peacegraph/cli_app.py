@@ -15,6 +15,9 @@ __all__ = ["app", "APP", "streamlit_command"]
 
 #: The Streamlit app, at the repository root.
 APP = Path(__file__).resolve().parent.parent / "app.py"
+#: Where the app answers from (``--replica``), as webapp/data.py reads it.
+REPLICA_ENV = "PEACEGRAPH_REPLICA"
+REPLICA_MODES = ("auto", "memory", "disk")
 
 
 def streamlit_command(app_path: Path, *, port: int) -> list[str]:
@@ -39,14 +42,22 @@ def streamlit_command(app_path: Path, *, port: int) -> list[str]:
 @click.command()
 @click.option("--port", type=click.IntRange(1024, 65535), default=8501, show_default=True,
               help="The local port to serve on.")
+@click.option("--replica", type=click.Choice(REPLICA_MODES, case_sensitive=False),
+              default="auto", show_default=True, envvar=REPLICA_ENV,
+              help="Where the app answers from: memory copies the store into memory when "
+                   "the first page is shown and after each load (several times faster than "
+                   "disk; about 0.6 GB per million statements); disk reads the store; auto "
+                   "copies up to 5 million statements if the copy fits in half the "
+                   "available memory, else reads the store [$PEACEGRAPH_REPLICA].")
 @click.option("--dry-run", is_flag=True, help="Print the command instead of running it.")
 @pass_settings
-def app(settings: Settings, port: int, dry_run: bool) -> None:
+def app(settings: Settings, port: int, replica: str, dry_run: bool) -> None:
     """Browse the graph in the Streamlit app, at http://127.0.0.1:PORT (this machine only).
 
-    The app reads the store given by --store (passed on as $PEACEGRAPH_STORE), or the
-    SPARQL server given by --endpoint (passed on as $PEACEGRAPH_ENDPOINT). It never
-    writes, so it needs no credentials; they are not passed on.
+    The app reads the store given by --store (passed on as $PEACEGRAPH_STORE, with
+    --replica as $PEACEGRAPH_REPLICA), or the SPARQL server given by --endpoint (passed
+    on as $PEACEGRAPH_ENDPOINT; --replica does not apply). It never writes, so it needs
+    no credentials; they are not passed on.
     """
     import importlib.util
 
@@ -68,7 +79,9 @@ def app(settings: Settings, port: int, dry_run: bool) -> None:
     else:
         store = str(settings.store_path().absolute())
         environment["PEACEGRAPH_STORE"] = store
-        shown, where = f"PEACEGRAPH_STORE={shlex.quote(store)}", store
+        environment[REPLICA_ENV] = replica.lower()
+        shown = f"PEACEGRAPH_STORE={shlex.quote(store)} {REPLICA_ENV}={replica.lower()}"
+        where = store
     if dry_run:
         click.echo(f"{shown} {shlex.join(command)}")
         return

@@ -315,6 +315,139 @@ def test_a_missing_store_gets_a_clear_message(tmp_path: Path,
     assert "no store at" in texts(at) and "peacegraph load" in texts(at)
 
 
+# ------------------------------------------------------------------ where the app answers from
+
+
+def sidebar_captions(at: AppTest) -> str:
+    return re.sub(r"\\(.)", r"\1", "\n".join(c.value for c in at.sidebar.caption))
+
+
+def test_the_app_answers_from_an_in_memory_copy_by_default(
+        open_page: Callable[..., AppTest], app_env: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.store import Store
+    from webapp import data
+
+    monkeypatch.delenv("PEACEGRAPH_REPLICA", raising=False)
+    at = open_page("")
+    with Store.open(app_env) as disk:
+        loaded = sum(entry.statements for entry in disk.manifest())
+    assert f"Answers from an in-memory copy: {loaded:,} statements" in sidebar_captions(at)
+    answering = data.opened()
+    assert answering is not None and answering.in_memory
+    assert answering.store.path == app_env  # a copy of that store, not another one
+    assert "Inter-Korean relations" in texts(at)
+
+
+@pytest.mark.parametrize("name, params", [
+    ("tracks", {}), ("precedents-for-track", {"track": "track-4"}),
+    ("non-parties", {"agreement": "cwc"}), ("entity", {"iri": "cfe-treaty"}),
+    ("timeline", {"from": "1990-01-01"}), ("shared-commitments", {}),
+])
+def test_the_copy_answers_as_the_store_on_disk(app_env: Path, name: str,
+                                               params: dict[str, str]) -> None:
+    from graph import queries
+    from webapp import data
+
+    memory = data.open_store(app_env, replica="memory")
+    disk = data.open_store(app_env, replica="disk")
+    assert memory.in_memory and not disk.in_memory
+    assert memory.statements == disk.statements > 1000
+    assert memory.store.version == disk.store.version  # the same cache key
+    in_memory, on_disk = (queries.run(s.store, name, **params) for s in (memory, disk))
+    assert isinstance(in_memory, SelectResult) and isinstance(on_disk, SelectResult)
+    assert in_memory.rows and in_memory == on_disk
+
+
+def test_the_disk_mode_reads_the_store(open_page: Callable[..., AppTest],
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp import data
+
+    monkeypatch.setenv("PEACEGRAPH_REPLICA", "disk")
+    at = open_page("track", number="4")
+    assert "Answers from the store on disk" in sidebar_captions(at)
+    assert "--replica disk" in sidebar_captions(at)
+    assert "CFE Treaty" in link_labels(at)
+    answering = data.opened()
+    assert answering is not None and not answering.in_memory
+
+
+def test_a_bad_replica_value_gets_a_clear_message(app_env: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PEACEGRAPH_REPLICA", "fast")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    message = texts(at)
+    assert "PEACEGRAPH_REPLICA='fast' is not one of auto, memory, disk" in message
+    assert "--replica auto|memory|disk" in message
+
+
+def test_auto_copies_up_to_its_limit() -> None:
+    from webapp import data
+
+    assert data.decide("auto", data.AUTO_MAX_STATEMENTS)[0]
+    assert not data.decide("auto", data.AUTO_MAX_STATEMENTS + 1)[0]
+    assert not data.decide("auto", 1_000_000, available=500_000_000)[0]  # 0.6 GB > half
+    assert data.decide("auto", 1_000_000, available=None)[0]  # unknown memory: the count
+    assert data.decide("memory", 10 * data.AUTO_MAX_STATEMENTS)[0]
+    assert not data.decide("disk", 1)[0]
+
+
+def test_a_new_generation_replaces_the_copy(app_store: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """The old copy is released (not kept beside the new one) once a load goes live."""
+    import gc
+    import os
+    import shutil
+    import weakref
+
+    from webapp import data
+
+    store = tmp_path / "store"
+    shutil.copytree(app_store, store)
+    monkeypatch.setenv("PEACEGRAPH_STORE", str(store))
+    monkeypatch.delenv("PEACEGRAPH_REPLICA", raising=False)
+    AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    first = data.opened()
+    assert first is not None and first.in_memory
+    old = weakref.ref(first.store)
+    del first
+    current = store / "CURRENT"  # what `peacegraph load` replaces when it goes live
+    os.utime(current, ns=(current.stat().st_atime_ns, current.stat().st_mtime_ns + 10**9))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    assert not at.exception
+    gc.collect()
+    assert old() is None, "the previous generation's copy is still held"
+    second = data.opened()
+    assert second is not None and second.in_memory
+
+
+def test_the_command_line_passes_the_replica_option(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def app(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "peacegraph", "--store", str(tmp_path),
+                               "app", "--dry-run", *args], capture_output=True, text=True,
+                              cwd=REPO, timeout=60, env=env)
+
+    import os
+
+    clean = {k: v for k, v in os.environ.items() if k != "PEACEGRAPH_REPLICA"}
+    assert "PEACEGRAPH_REPLICA=auto " in app(env=clean).stdout
+    assert "PEACEGRAPH_REPLICA=disk " in app("--replica", "disk", env=clean).stdout
+    assert "PEACEGRAPH_REPLICA=memory " in app(
+        env={**clean, "PEACEGRAPH_REPLICA": "memory"}).stdout
+    bad = app("--replica", "fast", env=clean)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines() == [
+        "peacegraph: error: Invalid value for '--replica': 'fast' is not one of 'auto', "
+        "'memory', 'disk'. (see 'peacegraph app --help')"]
+    helped = subprocess.run([sys.executable, "-m", "peacegraph", "app", "--help"],
+                            capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert "--replica [auto|memory|disk]" in helped.stdout
+
+
 # ------------------------------------------------------------------ pieces
 
 

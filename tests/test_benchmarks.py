@@ -40,8 +40,10 @@ def test_every_measurement_is_recorded(results: dict) -> None:
         for engine in ENGINES:
             assert engine in entry
         assert entry["peacegraph"]["median"] is not None, entry
+        assert entry["peacegraph-app"]["median"] is not None, entry
         assert entry["pyoxigraph"]["median"] is not None, entry
         assert entry["rows"]["peacegraph"] == entry["rows"]["pyoxigraph"]
+        assert entry["rows"]["peacegraph-app"] == entry["rows"]["peacegraph"]
     assert size["queries"]["tracks"]["rows"]["peacegraph"] == 6
     assert size["export"]["nt"]["peacegraph"]["median"] is not None
     assert size["export"]["nt"]["pyoxigraph"]["median"] is not None
@@ -51,10 +53,21 @@ def test_every_measurement_is_recorded(results: dict) -> None:
     for phase in ("load", "queries", "export"):
         assert phase in size["memory"]
     assert size["memory"]["queries"]["peak_kb"]["peacegraph"] > 0
+    assert size["memory"]["queries"]["peak_kb"]["peacegraph-app"] > 0
+    # the app's engine: an in-memory copy (a tiny store is well under the auto limit)
+    assert size["app"]["query_worker"]["in_memory"] is True
+    assert size["app"]["query_worker"]["statements"] > 1000
     assert "overview" in size["app"] or "skipped" in size["app"]
+    if "overview" in size["app"]:
+        assert size["app"]["start"]["median"] is not None, size["app"]["start"]
+        assert size["app"]["start"]["in_memory"] is True
+        assert size["app"]["overview"]["median"] is not None, size["app"]["overview"]
     names = [row["name"] for row in data["targets"]["2k"]]
     assert "load nt: peacegraph vs bulk_load (throughput)" in names
     assert "cold start: peacegraph query tracks / import pyoxigraph" in names
+    # the 10x target is on the app's engine; the 1.5x one on disk against disk
+    assert "query tracks: rdflib / peacegraph-app" in names
+    assert "query tracks: peacegraph / pyoxigraph" in names
     assert all(row["pass"] in (True, False, None) for row in data["targets"]["2k"])
 
 
@@ -69,6 +82,10 @@ def test_markdown_renders_the_tables(results: dict) -> None:
         if line.startswith("|"):
             assert line.endswith("|"), line
     header = next(line for line in md.splitlines() if line.startswith("| query | rows"))
+    assert "| peacegraph (app) |" in header and "| rdflib / app |" in header
+    assert "every saved query: rdflib / peacegraph as the app answers" in md
+    if "start" in results["json"]["sizes"]["2k"]["app"]:
+        assert "app start-up: open the store and copy it into memory" in md
     row = next(line for line in md.splitlines() if line.startswith("| tracks |"))
     assert row.count("|") == header.count("|")
     assert report.render_markdown(results["json"]) == md

@@ -70,7 +70,11 @@ def _take(where: Path) -> str | None:
         name = f"snapshot-{stamp}-{n}"
     try:
         with st.status("Taking a snapshot…", expanded=False) as status:
-            snapshot.take(data.store(), where / name,
+            live = data.store()
+            answering = data.opened()
+            copied = answering is not None and answering.in_memory
+            # the app's in-memory copy is already the one-pass read take() would make
+            snapshot.take(live, where / name, in_memory=not copied,
                           progress=lambda f: status.update(label=f"Wrote {f}"))
             status.update(label=f"Snapshot {name} written", state="complete")
     except (SnapshotError, OSError) as exc:
