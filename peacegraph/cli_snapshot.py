@@ -11,11 +11,12 @@ differ, 2 when it could not compare them.
 
 from __future__ import annotations
 
-import io
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 import click
 
@@ -30,6 +31,8 @@ __all__ = ["snapshot", "export", "restore", "diff", "verify"]
 
 #: ``export --format`` choices (graph.snapshot.EXPORT_FORMATS, repeated so --help stays light).
 EXPORT_FORMATS = ("ttl", "nt", "nq", "trig", "jsonld", "graphml", "gexf")
+#: Bytes of an export to stdout held in memory before the rest goes to a temporary file.
+_SPOOL_BYTES = 16 << 20
 _EXTENSIONS = {".ttl": "ttl", ".nt": "nt", ".nq": "nq", ".trig": "trig", ".jsonld": "jsonld",
                ".json": "jsonld", ".graphml": "graphml", ".gexf": "gexf"}
 
@@ -74,11 +77,14 @@ def export(settings: Settings, format_: str | None, output: Path | None) -> None
         format_ = _EXTENSIONS.get(output.suffix.lower()) if output is not None else None
         if format_ is None:
             raise UsageFailure("give --format (one of " + ", ".join(EXPORT_FORMATS) + ")")
-    buffer = io.BytesIO()
-    with _local_store(settings) as store, timed(settings, f"{format_} written"):
-        snapshots.export(store, format_, output if output is not None else buffer)
-    if output is None:
-        _write_stdout(buffer.getvalue())
+    # to stdout: all or nothing too, through a buffer that spills to a temporary file
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+        buffer = cast(BinaryIO, spool)
+        with _local_store(settings) as store, timed(settings, f"{format_} written"):
+            snapshots.export(store, format_, output if output is not None else buffer)
+        if output is None:
+            buffer.seek(0)
+            _write_stdout(buffer)
 
 
 @click.command()
@@ -170,11 +176,11 @@ def _local_store(settings: Settings) -> Store:
     return store
 
 
-def _write_stdout(data: bytes) -> None:
-    """Write ``data`` to stdout; a closed pipe (``… | head``) ends the command quietly."""
+def _write_stdout(data: BinaryIO) -> None:
+    """Copy ``data`` to stdout; a closed pipe (``… | head``) ends the command quietly."""
     stdout = sys.stdout.buffer
     try:
-        stdout.write(data)
+        shutil.copyfileobj(data, stdout, 1 << 20)
         stdout.flush()
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as cli.main does

@@ -245,25 +245,91 @@ def test_every_rdf_file_parses_back(store: Store, taken: tuple[Path, Manifest, l
     assert (folder / "dataset.trig").read_text(encoding="utf-8").count("@prefix pg:") == 1
 
 
+def test_canonical_nquads_streams_sorted_runs(store: Store, taken: tuple[Path, Manifest, list[str]],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sorted in runs of 4 KB spilled to disk and merged: the same bytes as in one piece."""
+    from graph import linesort
+
+    folder, _, _ = taken
+    expected = (folder / "dataset.nq").read_bytes()
+    assert b"_:c14n0 " in expected  # the ontology's OWL lists: RDFC-1.0 labels
+    monkeypatch.setattr(linesort, "RUN_BYTES", 1 << 12)
+    stream = io.BytesIO()
+    assert store.canonical_nquads(output=stream) is None
+    assert stream.getvalue() == store.canonical_nquads() == expected
+    with_manifest = store.canonical_nquads(manifest=True)
+    lines = with_manifest.splitlines(keepends=True)
+    assert lines == sorted(lines) and MANIFEST_GRAPH.encode() in with_manifest
+    assert set(lines) > set(expected.splitlines(keepends=True))
+
+
+def test_jsonld_writes_iris_as_curies_and_leaves_literals_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """IRIs of a known namespace become CURIEs as the JSON-LD streams (cut every 64 bytes
+    here), but not text that looks like them inside a literal, nor an IRI whose local
+    part would read as an absolute IRI (``pgid://evil``)."""
+    import rdflib
+
+    looks_like_json = ('{"@id":"https://w3id.org/peacegraph/ontology#x"},'
+                       '"https://w3id.org/peacegraph/ontology#y":[{"@id":"' + ID_NS + 'z"}]')
+    source = tmp_path / "tricky.ttl"
+    source.write_text(
+        "@prefix pg: <https://w3id.org/peacegraph/ontology#> .\n"
+        "@prefix pgid: <https://w3id.org/peacegraph/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        f"pgid:a rdfs:label {json.dumps(looks_like_json)} ;\n"
+        '    pg:note "7"^^pg:customType , "é \\u0001 \\" \\\\ {\\"" ;\n'
+        f"    rdfs:seeAlso <{ID_NS}//evil> , <{PG}> , [ rdfs:label \"blank\" ] .\n",
+        encoding="utf-8")
+    with Store.open(tmp_path / "store", read_only=False) as writer:
+        writer.load(loaders.resolve(source, name="tricky"))
+    monkeypatch.setattr(snapshot, "_JSONLD_CHUNK", 64)
+    with Store.open(tmp_path / "store") as reader:
+        snapshot.export(reader, "jsonld", tmp_path / "out.jsonld")
+        snapshot.export(reader, "trig", tmp_path / "out.trig")
+    text = (tmp_path / "out.jsonld").read_text(encoding="utf-8")
+    document = json.loads(text)
+    assert document["@context"]["pgid"] == ID_NS
+    assert '"@id":"pgid:a"' in text and '"rdfs:label"' in text and '"@type":"pg:customType"' in text
+    assert f'"@id":"{ID_NS}//evil"' in text and f'"@id":"{PG}"' in text
+    assert json.dumps(looks_like_json, ensure_ascii=False) in text
+    shapes = []
+    for path, form in ((tmp_path / "out.jsonld", "json-ld"), (tmp_path / "out.trig", "trig")):
+        dataset = rdflib.Dataset().parse(path, format=form)
+        shapes.append(sorted(tuple("_:" if isinstance(t, rdflib.BNode) else str(t) for t in quad)
+                             for quad in dataset))
+    assert shapes[0] == shapes[1]
+    assert any(quad[2] == looks_like_json for quad in shapes[0])
+
+
 @pytest.mark.parametrize("form", ["ttl", "nt", "nq", "trig", "jsonld"])
 def test_export_writes_each_rdf_format(store: Store, taken: tuple[Path, Manifest, list[str]],
                                        tmp_path: Path, form: str) -> None:
-    """The snapshot's own files (parsed back above), and N-Triples, parsed back here."""
+    """Read like a snapshot reads (an in-memory copy), an export is the snapshot's file;
+    streamed from disk (the default), the same statements, and canonical N-Quads the
+    same bytes either way."""
     import rdflib
 
     folder, manifest, _ = taken
-    target = tmp_path / f"out.{form}"
-    snapshot.export(store, form, target)
     same = {"nq": "dataset.nq", "trig": "dataset.trig", "ttl": "union.ttl", "jsonld": "dataset.jsonld"}
+    parser = {"nq": "nquads", "nt": "nt", "trig": "trig", "ttl": "turtle", "jsonld": "json-ld"}[form]
+    copied, streamed = tmp_path / f"copied.{form}", tmp_path / f"streamed.{form}"
+    snapshot.export(store, form, copied, in_memory=True)
+    snapshot.export(store, form, streamed)
     if form in same:
-        assert target.read_bytes() == (folder / same[form]).read_bytes()
-    else:
-        graph = rdflib.Graph()
-        graph.parse(target, format="nt")
-        assert len(graph) == len(rdflib.Graph().parse(folder / "union.ttl", format="turtle"))
+        assert copied.read_bytes() == (folder / same[form]).read_bytes()
+    if form == "nq":
+        assert streamed.read_bytes() == copied.read_bytes()
+    parsed = [rdflib.Dataset().parse(path, format=parser) for path in (copied, streamed)]
+    if form in ("ttl", "nt"):  # the union: every distinct triple once
+        assert len(parsed[0]) == len(rdflib.Graph().parse(folder / "union.ttl", format="turtle"))
+    # the same statements, blank nodes aside (rdflib labels them afresh on each parse)
+    shapes = [sorted(tuple("_:" if isinstance(t, rdflib.BNode) else str(t) for t in quad)
+                     for quad in dataset) for dataset in parsed]
+    assert shapes[0] == shapes[1] and len(shapes[0]) > 0
     stream = io.BytesIO()
     snapshot.export(store, form, stream)
-    assert stream.getvalue() == target.read_bytes()
+    assert stream.getvalue() == streamed.read_bytes()
 
 
 def test_export_command(store_path: Path, taken: tuple[Path, Manifest, list[str]], tmp_path: Path) -> None:
@@ -388,6 +454,9 @@ def test_nquads_lines_parse_like_rdflib(changed: tuple[Path, Path]) -> None:
         assert statement.graph is not None and statement.graph.value == GRAPH_NS + "extra"
     assert ours == expected
     assert any("😀" in o and "\n" in o and "\x01" in o for _, _, o in ours)
+    # canonical escaping (RDFC-1.0): ECHAR for \t \n \" \\, \u0001 in upper-case hex, é and 😀 as they are
+    note = '"=HYPERLINK(\\"http://example.invalid\\") \\\\ tab\\there\\nnew line é 😀 \\u0001"'
+    assert note in EXTRA_TTL and f"<{PG}note> {note} <{GRAPH_NS}extra> .\n" in data
 
 
 # --------------------------------------------------------------------------- diff
