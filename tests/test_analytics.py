@@ -219,6 +219,24 @@ def test_node_attributes_for_graphml(store: Any) -> None:
     assert all(attrs[m.node]["community"] == m.community for m in members)
     ranked = {r.node: r for r in analytics.centrality(store, roles=analytics.ROLES)}
     assert cwc["centrality"] == ranked[pgid("cwc")].betweenness
+    # a network built once by the caller (the snapshot) gives the same attributes
+    assert analytics.node_attributes(store, graph=analytics.network(store)) == attrs
+
+
+def test_betweenness_is_networkx_exact(store: Any) -> None:
+    """rustworkx computes the same numbers as networkx's exact Brandes algorithm."""
+    import networkx as nx
+
+    from graph import analytics
+
+    for graph in (analytics.undirected(analytics.network(store)),
+                  nx.relabel_nodes(nx.gnm_random_graph(60, 150, seed=7), str),
+                  nx.Graph([("lone", "pair")])):
+        expected = nx.betweenness_centrality(graph, normalized=True)
+        found = analytics._betweenness(graph)
+        assert found.keys() == expected.keys()
+        assert all(abs(found[n] - expected[n]) < 1e-12 for n in graph)
+    assert analytics._betweenness(nx.Graph()) == {}
 
 
 # ------------------------------------------------------------------ overlap, gaps
