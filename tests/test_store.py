@@ -423,6 +423,21 @@ def test_second_writer_is_locked_out_while_a_reader_keeps_querying(make_store, t
         assert _objects(again, EX + "a", EX + "p") == {"2"}
 
 
+def test_a_reader_keeps_its_generation_on_disk_until_it_closes(make_store, ttl_source) -> None:
+    writer = make_store()
+    writer.load(ttl_source("ex:a ex:p 1 .\n", name="a"))
+    reader = Store.open(writer.path)  # reads gen-000001
+    for n in (2, 3, 4):
+        writer.load(ttl_source(f"ex:a ex:p {n} .\n", name="a"))
+    # not deleted under the reader, though older than the two kept
+    assert _generations(writer.path) == ["gen-000001", "gen-000003", "gen-000004"]
+    assert _objects(reader, EX + "a", EX + "p") == {"1"}
+    assert str(EX + "a").encode() in reader.dump("nq")
+    reader.close()
+    writer.load(ttl_source("ex:a ex:p 5 .\n", name="a"))  # the next writer deletes it
+    assert _generations(writer.path) == ["gen-000004", "gen-000005"]
+
+
 # --------------------------------------------------------------------------- queries (one shared store)
 
 _A_TTL = """ex:a ex:label "Alpha" ; ex:p 1, 2, 3 ; ex:q ex:b ; a ex:C ; ex:name "x"@en .
