@@ -155,6 +155,30 @@ def test_track_4_lists_the_cfe_treaty_with_its_quote(open_page: Callable[..., Ap
         assert issue in link_labels(at)
 
 
+def test_track_page_shows_precedents_a_page_at_a_time(
+        open_page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch) -> None:
+    from webapp import track
+
+    everything = open_page("track", number="4")
+    assert not everything.number_input  # few enough: no pager
+    links = [p.proto.label for p in everything.get("page_link")
+             if "iri=" in p.proto.query_string and p.proto.page.endswith("precedent")]
+    assert len(links) > 2
+    monkeypatch.setattr(track, "CARDS", 2)
+    at = open_page("track", number="4")
+    seen: list[str] = []
+    pages = int(at.number_input(key="precedent-page").max)
+    assert pages == -(-len(links) // 2)
+    for page in range(1, pages + 1):
+        at.number_input(key="precedent-page").set_value(page).run()
+        shown = [p.proto.label for p in at.get("page_link")
+                 if "iri=" in p.proto.query_string and p.proto.page.endswith("precedent")]
+        assert 1 <= len(shown) <= 2
+        assert f"Precedents {2 * page - 1}–" in texts(at)
+        seen += shown
+    assert seen == links  # every card once, in the same order
+
+
 def test_precedent_page_shows_north_korea_outside_the_cwc(
         open_page: Callable[..., AppTest]) -> None:
     at = open_page("precedent", iri="cwc")

@@ -9,6 +9,9 @@ from ontology import PG_NS
 from webapp import components as ui
 from webapp import data
 
+#: Precedent cards shown at once on a Track page.
+CARDS = 25
+
 #: Relation kind (class IRI) → badge colour.
 RELATION_COLOURS = {
     PG_NS + "ModelToFollow": "green",
@@ -20,6 +23,21 @@ RELATION_COLOURS = {
 
 def relation_badge(relation: str, label: str) -> None:
     st.badge(ui.escape(label), color=RELATION_COLOURS.get(relation, "gray"))  # type: ignore[arg-type]
+
+
+def _page_of(precedents: list[str]) -> list[str]:
+    """The precedents whose cards this page shows: all, or :data:`CARDS` at a time with a
+    page number to pick (a large graph links thousands to one track, and every card asks
+    for its precedent's kind)."""
+    if len(precedents) <= CARDS:
+        return precedents
+    pages = -(-len(precedents) // CARDS)
+    page = int(st.number_input(f"Page of precedents (1–{pages})", min_value=1,
+                               max_value=pages, value=1, step=1, key="precedent-page"))
+    start = (page - 1) * CARDS
+    shown = precedents[start:start + CARDS]
+    st.caption(f"Precedents {start + 1}–{start + len(shown)} of {len(precedents)}")
+    return shown
 
 
 def render() -> None:
@@ -101,8 +119,8 @@ def render() -> None:
         precedents: dict[str, list[dict[str, Term]]] = {}
         for r in links:
             precedents.setdefault(r["precedent"].value, []).append(r)
-        for precedent, prows in precedents.items():
-            _precedent_card(precedent, prows)
+        for precedent in _page_of(list(precedents)):
+            _precedent_card(precedent, precedents[precedent])
 
         st.caption("Relation kinds: model to follow · cautionary record · parallel track · "
                    "legal basis. Each link cites the passage of the article that supports "
