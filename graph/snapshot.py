@@ -297,8 +297,8 @@ def take(store: Store, outdir: str | Path, *,
     faster than the disk (measured at 1M statements: RDF files in 36 s with the copy
     against 66 s from disk, queries 3 to 5 times faster). ``in_memory=False`` reads the
     store directly, in about half the memory (the generation it reads stays on disk until
-    it ends, whatever loads happen meanwhile). ``dataset.nq`` is written as it is sorted, in bounded
-    memory, and ``graphs/*.nq`` are split from it. ``progress`` is called with each
+    it ends, whatever loads happen meanwhile). ``dataset.nq`` is written as it is sorted,
+    in bounded memory, and ``graphs/*.nq`` are split from it. ``progress`` is called with each
     file's path (relative to ``outdir``) once the file is written. Two snapshots of an
     unchanged store have byte-identical ``dataset.nq`` and ``graphs/*.nq`` and the same
     ``content_hash``; with the same ``in_memory``, byte-identical RDF files.
@@ -466,7 +466,8 @@ def export(store: Store, format: str, output: str | Path | BinaryIO, *,
     (:meth:`Store.transaction_view`, about 0.6 GB per million statements): same content,
     other statement order in TriG, Turtle and JSON-LD; it pays only when the same view
     is read many times. Streamed, the generation it reads stays on disk until it ends,
-    whatever loads happen meanwhile. A path is written under a temporary name and renamed, so it is complete or unchanged.
+    whatever loads happen meanwhile. A path is written under a temporary name and renamed,
+    so it is complete or unchanged.
     """
     if format not in EXPORT_FORMATS:
         raise SnapshotError(f"unknown export format {format!r}; "

@@ -167,10 +167,10 @@ def test_track_page_shows_precedents_a_page_at_a_time(
     monkeypatch.setattr(track, "CARDS", 2)
     at = open_page("track", number="4")
     seen: list[str] = []
-    pages = int(at.number_input(key="precedent-page").max)
+    pages = int(at.number_input(key="precedent-page-4").max)
     assert pages == -(-len(links) // 2)
     for page in range(1, pages + 1):
-        at.number_input(key="precedent-page").set_value(page).run()
+        at.number_input(key="precedent-page-4").set_value(page).run()
         shown = [p.proto.label for p in at.get("page_link")
                  if "iri=" in p.proto.query_string and p.proto.page.endswith("precedent")]
         assert 1 <= len(shown) <= 2

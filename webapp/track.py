@@ -25,15 +25,16 @@ def relation_badge(relation: str, label: str) -> None:
     st.badge(ui.escape(label), color=RELATION_COLOURS.get(relation, "gray"))  # type: ignore[arg-type]
 
 
-def _page_of(precedents: list[str]) -> list[str]:
-    """The precedents whose cards this page shows: all, or :data:`CARDS` at a time with a
-    page number to pick (a large graph links thousands to one track, and every card asks
-    for its precedent's kind)."""
+def _page_of(precedents: list[str], number: str) -> list[str]:
+    """The precedents whose cards track ``number``'s page shows: all, or :data:`CARDS` at a
+    time with a page number to pick (a large graph links thousands to one track, and every
+    card asks for its precedent's kind). Each track keeps its own page number."""
     if len(precedents) <= CARDS:
         return precedents
     pages = -(-len(precedents) // CARDS)
     page = int(st.number_input(f"Page of precedents (1–{pages})", min_value=1,
-                               max_value=pages, value=1, step=1, key="precedent-page"))
+                               max_value=pages, value=1, step=1,
+                               key=f"precedent-page-{number}"))
     start = (page - 1) * CARDS
     shown = precedents[start:start + CARDS]
     st.caption(f"Precedents {start + 1}–{start + len(shown)} of {len(precedents)}")
@@ -119,7 +120,7 @@ def render() -> None:
         precedents: dict[str, list[dict[str, Term]]] = {}
         for r in links:
             precedents.setdefault(r["precedent"].value, []).append(r)
-        for precedent in _page_of(list(precedents)):
+        for precedent in _page_of(list(precedents), given):
             _precedent_card(precedent, precedents[precedent])
 
         st.caption("Relation kinds: model to follow · cautionary record · parallel track · "
