@@ -645,18 +645,18 @@ def _write_network(graph: networkx.MultiDiGraph, format: str, output: str | Path
     # networkx stamps today's date into <meta lastmodifieddate>: drop it, so the same
     # store gives the same bytes on any day. Written a batch of lines at a time (the
     # document is a few bytes per statement: one more copy of it costs memory).
-    output.write(b"<?xml version='1.0' encoding='utf-8'?>\n")
-    dated = True
-    batch: list[str] = []
-    for line in nx.generate_gexf(graph):
-        if dated and " lastmodifieddate=" in line:
-            line = re.sub(r' lastmodifieddate="[^"]*"', "", line, count=1)
-            dated = False
-        batch.append(line)
-        if len(batch) >= 4096:
-            output.write(("\n".join(batch) + "\n").encode("utf-8"))
-            batch.clear()
-    output.write(("\n".join(batch) + "\n").encode("utf-8") if batch else b"")
+    from graph.linesort import write_lines
+
+    def lines() -> Iterator[bytes]:
+        yield b"<?xml version='1.0' encoding='utf-8'?>\n"
+        dated = True
+        for line in nx.generate_gexf(graph):
+            if dated and " lastmodifieddate=" in line:
+                line = re.sub(r' lastmodifieddate="[^"]*"', "", line, count=1)
+                dated = False
+            yield (line + "\n").encode("utf-8")
+
+    write_lines(lines(), output)
 
 
 def _lang_rank(term: Term) -> int:

@@ -797,9 +797,9 @@ class Store:
         Everything is read from this handle's generation, one graph at a time, serialised
         by Oxigraph (in Rust) and sorted in bounded memory (:class:`graph.linesort.LineSort`:
         runs of 8 MB spilled to temporary files in ``$TMPDIR`` and merged), so writing to
-        ``output`` holds a few tens of MB whatever the store's size. Only the quads that hold a blank
-        node go through RDFC-1.0 (the labels depend on nothing else), in memory;
-        RDFC-1.0 is exponential in the worst case, on many look-alike blank nodes. A
+        ``output`` holds a few tens of MB whatever the store's size. Only the quads that
+        hold a blank node go through RDFC-1.0 (the labels depend on nothing else), in
+        memory; RDFC-1.0 is exponential in the worst case, on many look-alike blank nodes. A
         blank node inside an RDF 1.2 triple term keeps the store's label.
 
         >>> import tempfile

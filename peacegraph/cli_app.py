@@ -10,14 +10,12 @@ from pathlib import Path
 import click
 
 from peacegraph.cli_options import EXIT_USAGE, Settings, pass_settings
+from webapp import REPLICA_ENV, REPLICA_MODES
 
 __all__ = ["app", "APP", "streamlit_command"]
 
 #: The Streamlit app, at the repository root.
 APP = Path(__file__).resolve().parent.parent / "app.py"
-#: Where the app answers from (``--replica``), as webapp/data.py reads it.
-REPLICA_ENV = "PEACEGRAPH_REPLICA"
-REPLICA_MODES = ("auto", "memory", "disk")
 
 
 def streamlit_command(app_path: Path, *, port: int) -> list[str]:

@@ -11,3 +11,9 @@
 
 Pages call saved queries by name (:func:`webapp.data.run`); no SPARQL text lives here.
 """
+
+#: How ``peacegraph app --replica`` tells the app where to answer from (set by the command
+#: line, read by :mod:`webapp.data`; here so that the command line need not import it).
+REPLICA_ENV = "PEACEGRAPH_REPLICA"
+#: Its values: ``auto`` (the default; see :func:`webapp.data.decide`), ``memory``, ``disk``.
+REPLICA_MODES = ("auto", "memory", "disk")

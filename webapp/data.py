@@ -34,11 +34,12 @@ import streamlit as st
 
 from graph import queries
 from graph.store import DEFAULT_STORE, Store, StoreError, give_back_memory
+from graph.terms import SelectResult, Term
+from ontology import GRAPH_NS, ID_NS, PG_NS, PREFIXES
+from webapp import REPLICA_ENV, REPLICA_MODES
 
 if TYPE_CHECKING:
     from graph.remote import RemoteStore
-from graph.terms import SelectResult, Term
-from ontology import GRAPH_NS, ID_NS, PG_NS, PREFIXES
 
 __all__ = [
     "ENV", "RDF_TYPE", "RDFS_LABEL", "RDFS_COMMENT", "PG_URL", "PROV_DERIVED",
@@ -53,10 +54,6 @@ __all__ = [
 ENV = "PEACEGRAPH_STORE"
 #: A SPARQL 1.1 query endpoint to read instead of the store directory.
 ENDPOINT_ENV = "PEACEGRAPH_ENDPOINT"
-#: How ``peacegraph app --replica`` tells the app where to answer from.
-REPLICA_ENV = "PEACEGRAPH_REPLICA"
-#: Its values: ``auto`` (the default; see :func:`decide`), ``memory``, ``disk``.
-REPLICA_MODES = ("auto", "memory", "disk")
 #: ``auto`` copies a store into memory up to this many statements (about 3 GB of memory).
 AUTO_MAX_STATEMENTS = 5_000_000
 #: Memory an in-memory copy takes per statement, rounded up (measured: 0.5 GB per million).
