@@ -60,7 +60,7 @@ from typing import Any, BinaryIO, Protocol, overload
 
 import pyoxigraph as ox
 
-from graph.terms import SelectResult, Term
+from graph.terms import SelectResult, Term, canonical_term
 from ontology import GRAPH_NS, PREFIXES
 
 # The writer's modules (hashlib, shutil, subprocess, signal, traceback, fcntl,
@@ -98,6 +98,7 @@ DUMP_FORMATS: dict[str, str] = {
 
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
 _RESERVED = frozenset({"manifest", "inferred"})
 _NAME = re.compile(r"[a-z0-9][a-z0-9._-]*\Z", re.IGNORECASE)
 _GENERATION = re.compile(r"gen-(\d{6,})\Z")
@@ -1332,17 +1333,22 @@ def _engine_term(term: Term, name: str) -> Any:
 
 
 def _term(node: Any) -> Term:
-    """The plain :class:`Term` for a pyoxigraph term."""
-    if isinstance(node, ox.NamedNode):
-        return Term("uri", node.value)
-    if isinstance(node, ox.Literal):
+    """The plain :class:`Term` for a pyoxigraph term (the engine's are canonical already:
+    language tags lower-cased, ``xsd:string`` and ``rdf:langString`` dropped here)."""
+    kind = type(node)
+    if kind is ox.NamedNode:
+        return canonical_term("uri", node.value)
+    if kind is ox.Literal:
         lang = node.language
-        return Term("literal", node.value, None if lang else node.datatype.value, lang)
-    if isinstance(node, ox.BlankNode):
-        return Term("bnode", node.value)
-    if isinstance(node, ox.Triple):
+        if lang is not None:
+            return canonical_term("literal", node.value, None, lang)
+        datatype = node.datatype.value
+        return canonical_term("literal", node.value, None if datatype == _XSD_STRING else datatype)
+    if kind is ox.BlankNode:
+        return canonical_term("bnode", node.value)
+    if kind is ox.Triple:
         inner = " ".join(_term(t).n3() for t in (node.subject, node.predicate, node.object))
-        return Term("triple", inner)
+        return canonical_term("triple", inner)
     raise TypeError(f"unexpected engine term {node!r}")
 
 

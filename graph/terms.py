@@ -27,7 +27,7 @@ from typing import Literal as _Literal
 if TYPE_CHECKING:  # decimal is imported where used: the command line's query path needs none
     from decimal import Decimal
 
-__all__ = ["Term", "TermKind", "Row", "SelectResult", "XSD", "RDF_LANGSTRING"]
+__all__ = ["Term", "TermKind", "Row", "SelectResult", "XSD", "RDF_LANGSTRING", "canonical_term"]
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -198,6 +198,32 @@ class Term:
         except ValueError:
             return self.value
         return self.value
+
+
+_new = object.__new__
+_set_kind, _set_value, _set_datatype, _set_lang = (  # the slots' own setters (frozen bypassed)
+    vars(Term)[field].__set__ for field in ("kind", "value", "datatype", "lang"))
+
+
+def canonical_term(kind: TermKind, value: str, datatype: str | None = None,
+                   lang: str | None = None) -> Term:
+    """A :class:`Term` from fields already in canonical shape, without checking them.
+
+    For the store's results (about twice as fast as the constructor, which matters at
+    tens of thousands of terms per answer): the caller guarantees what ``__post_init__``
+    would enforce — a known ``kind``, a ``str`` value, no ``xsd:string``/``rdf:langString``
+    datatype, a lower-case language tag, and no datatype or tag on a non-literal.
+
+    >>> canonical_term("uri", "https://w3id.org/peacegraph/id/cwc") == Term.iri(
+    ...     "https://w3id.org/peacegraph/id/cwc")
+    True
+    """
+    term = _new(Term)
+    _set_kind(term, kind)
+    _set_value(term, value)
+    _set_datatype(term, datatype)
+    _set_lang(term, lang)
+    return term
 
 
 def _lexical(value: object) -> tuple[str, str | None]:

@@ -508,6 +508,27 @@ def test_updates_and_bad_queries_are_refused(query_store: Store, verb: str, quer
     assert query_store.stats() == before
 
 
+def test_result_terms_equal_the_checked_constructors(query_store: Store) -> None:
+    # results are built without the constructor's checks: they must land in the same
+    # canonical shape (xsd:string and rdf:langString dropped, tags lower-cased)
+    result = query_store.select("""SELECT * WHERE {
+      VALUES (?iri ?simple ?typed ?tagged ?int) {
+        (<http://a> "x"^^<http://www.w3.org/2001/XMLSchema#string> "y" "z"@EN-GB 7) }
+      BIND(BNODE() AS ?blank) BIND(TRIPLE(<http://a>, <http://b>, "c"@EN) AS ?quoted) }""")
+    [row] = result.rows
+    assert row["iri"] == Term.iri("http://a")
+    assert row["simple"] == Term.literal("x") and row["simple"].datatype is None
+    assert row["typed"] == Term.literal("y", datatype=XSD + "string")
+    assert row["tagged"] == Term.literal("z", lang="en-GB") and row["tagged"].lang == "en-gb"
+    assert row["int"] == Term.literal(7) and hash(row["int"]) == hash(Term.literal(7))
+    assert row["blank"] == Term.bnode(row["blank"].value)
+    assert row["quoted"] == Term("triple", '<http://a> <http://b> "c"@en')
+    for term in row.values():
+        assert term == Term(term.kind, term.value, term.datatype, term.lang)
+        with pytest.raises(AttributeError):
+            term.value = "changed"  # type: ignore[misc]
+
+
 def test_verbs_check_the_query_form(query_store: Store) -> None:
     with pytest.raises(StoreError, match="SELECT"):
         query_store.select("ASK {}")
