@@ -74,9 +74,12 @@ def peacegraph(store: Path, *args: str, timeout: float = 120, stdin: str | None 
 
 
 def start(store: Path, *args: str, tag: str = "start") -> subprocess.Popen[bytes]:
-    """``peacegraph --store STORE ARGS`` in the background."""
+    """``peacegraph --store STORE ARGS`` in the background, with Ctrl-C (SIGINT) handled
+    as in a terminal even when this suite runs where SIGINT is ignored (a background job
+    of a non-interactive shell inherits that, and so would the command)."""
     return subprocess.Popen([*ENTRY, "--store", str(store), *args], cwd=REPO, env=_env(tag),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def assert_clean_failure(done: subprocess.CompletedProcess[str], *needles: str,
