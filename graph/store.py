@@ -34,7 +34,9 @@ RDF files (``loader == "rdf"``) are written by a child process under an address-
 limit (:data:`LOAD_MEMORY_LIMIT`, env ``PEACEGRAPH_LOAD_MEMORY`` in bytes) and a
 wall-clock limit (:data:`LOAD_TIME_LIMIT`, env ``PEACEGRAPH_LOAD_TIMEOUT`` in seconds):
 a parser crash kills the child, not the caller. Triples-only formats use Oxigraph's
-native ``bulk_load``; for dataset formats (N-Quads, TriG, JSON-LD) the file's own graph
+native ``bulk_load``, which parses and sorts on one core: an N-Triples file of 8 MiB or
+more without blank nodes is cut at line ends into one part per core, bulk-loaded on
+threads at once (a syntax error still names the file's line); for dataset formats (N-Quads, TriG, JSON-LD) the file's own graph
 names are dropped and every statement goes into ``pgg:<name>``. Blank nodes are renamed
 per load, so two sources never share one.
 
@@ -110,6 +112,9 @@ _OX_DUMP = {
 _BATCH = 50_000
 #: Round 1 of inference over a new graph of at least this many statements uses the ``bulk`` rules.
 _BULK_INFERENCE = 10_000
+#: An N-Triples file of at least this many bytes is bulk-loaded in one part per core, on
+#: threads (bulk_load parses and sorts on one core; 1M statements: 10.5 s against 17–18 s)
+_SPLIT_LOAD = 8 << 20
 #: Scratch graphs of semi-naive inference (removed before a load commits).
 _DELTA_GRAPH = "urn:x-peacegraph:inference-round:"
 _PARSER_POSITION = re.compile(
@@ -731,6 +736,7 @@ class Store:
             "store": str(directory), "graph": graph.value, "path": str(path),
             "format": rdf_format, "base": path.as_uri(), "memory": memory,
             "parent": os.getpid(),
+            "cuts": _cuts(path, _cores()) if rdf_format == "nt" else None,
         }
         env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
         assert self._lock_fd is not None
@@ -928,7 +934,7 @@ def give_back_memory() -> None:
 #: Run as ``python -c _WORKER job.json``: writes one RDF file into a generation directory.
 #: It prints one JSON line (``{"ok": true}`` or ``{"error": …}``) and imports only pyoxigraph.
 _WORKER = r"""
-import json, os, sys
+import io, json, os, sys
 job = json.loads(sys.argv[1])
 try:
     import ctypes, signal
@@ -945,14 +951,62 @@ import pyoxigraph as ox
 def report(**fields):
     sys.stdout.write(json.dumps(fields) + "\n")
     sys.stdout.flush()
+
+class Part(io.RawIOBase):
+    # bytes [start, end) of a file, for bulk_load to read
+    def __init__(self, path, start, end):
+        self.file = open(path, "rb", buffering=0)
+        self.file.seek(start)
+        self.left = end - start
+    def readable(self):
+        return True
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+    def read(self, size=-1):
+        data = self.file.read(self.left if size < 0 else min(size, self.left))
+        self.left -= len(data)
+        return data
+    def close(self):
+        self.file.close()
+        super().close()
+
+def load_parts(store, path, cuts, graph, base):
+    # One bulk_load per part, on its own thread (each parses and sorts without the GIL,
+    # so the parts use every core); a syntax error is the first part's, at its file line
+    import threading
+    errors = {}
+    def load(index):
+        try:
+            with Part(path, cuts[index], cuts[index + 1]) as part:
+                store.bulk_load(part, ox.RdfFormat.N_TRIPLES, base_iri=base, to_graph=graph)
+        except BaseException as error:
+            errors[index] = error
+    threads = [threading.Thread(target=load, args=(i,)) for i in range(len(cuts) - 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        index = min(errors)
+        error = errors[index]
+        if isinstance(error, SyntaxError) and error.lineno is not None:
+            with Part(path, 0, cuts[index]) as before:
+                while chunk := before.read(1 << 20):
+                    error.lineno += chunk.count(b"\n")
+        raise error
 try:
     fmt = ox.RdfFormat.from_extension(job["format"])
     graph = ox.NamedNode(job["graph"])
     store = ox.Store(job["store"])
     store.remove_graph(graph)
+    cuts = job["cuts"]
     if fmt.supports_datasets:
         quads = ox.parse(path=job["path"], format=fmt, base_iri=job["base"], rename_blank_nodes=True)
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+    elif cuts:
+        load_parts(store, job["path"], cuts, graph, job["base"])
     else:
         store.bulk_load(path=job["path"], format=fmt, base_iri=job["base"], to_graph=graph)
     store.flush()
@@ -968,6 +1022,44 @@ report(ok=True)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _cores() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _cuts(path: Path, parts: int, least: int | None = None) -> list[int] | None:
+    """Byte offsets that cut an N-Triples file at line ends into up to ``parts`` parts
+    (``[0, …, size]``), or ``None`` to load it whole: fewer than two parts, a file
+    smaller than ``least`` (default :data:`_SPLIT_LOAD`), or one that may hold blank
+    nodes (``_:`` anywhere: ``bulk_load`` scopes blank node labels to one parse).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d, "a.nt"); _ = p.write_bytes(b"<a> <b> <c> .\\n" * 4)
+    ...     _cuts(p, 2, least=0), _cuts(p, 9, least=0), _cuts(p, 1, least=0), _cuts(p, 2)
+    ([0, 28, 56], [0, 14, 28, 42, 56], None, None)
+    """
+    import mmap
+
+    size = path.stat().st_size
+    least = _SPLIT_LOAD if least is None else least
+    if parts < 2 or size == 0 or size < least:
+        return None
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        if data.find(b"_:") != -1:
+            return None
+        cuts = [0]
+        for part in range(1, parts):
+            end = data.find(b"\n", max(size * part // parts - 1, cuts[-1]))
+            if end == -1 or end + 1 >= size:
+                break
+            if end + 1 > cuts[-1]:
+                cuts.append(end + 1)
+    return [*cuts, size] if len(cuts) > 1 else None
 
 
 def _read_current(root: Path) -> str | None:

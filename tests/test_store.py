@@ -260,6 +260,57 @@ def test_dataset_file_lands_in_the_source_graph(make_store, make_source, tmp_pat
     assert graphs == {GRAPH_NS + "d", MANIFEST_GRAPH}
 
 
+def _ntriples(path: Path, lines: int, *, broken: int | None = None, blank: bool = False) -> Path:
+    body = [f'<{EX}s{i}> <{EX}p> "{i} 한" .\n' for i in range(lines)]
+    if broken is not None:
+        body[broken] = f'<{EX}s{broken}> <{EX}p> "unterminated .\n'
+    if blank:
+        body[0] = body[-1] = f"_:b <{EX}p> <{EX}o> .\n"
+    path.write_text("".join(body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def split_loads(monkeypatch) -> None:
+    """Split every N-Triples file, however small, into three parts."""
+    monkeypatch.setattr(store_module, "_SPLIT_LOAD", 0)
+    monkeypatch.setattr(store_module, "_cores", lambda: 3)
+
+
+def test_ntriples_in_parts_load_as_one(make_store, make_source, tmp_path: Path, split_loads) -> None:
+    path = _ntriples(tmp_path / "big.nt", 3000)
+    assert store_module._cuts(path, 3) is not None
+    store = make_store()
+    assert store.load(make_source(path, name="big")).statements == 3000
+    whole = make_store(tmp_path / "whole")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "_SPLIT_LOAD", 1 << 40)
+        whole.load(make_source(path, name="big"))
+    assert store.dump("nt", graph="big") == whole.dump("nt", graph="big")
+
+
+def test_ntriples_with_blank_nodes_load_whole(make_store, make_source, tmp_path: Path, split_loads) -> None:
+    path = _ntriples(tmp_path / "b.nt", 3000, blank=True)
+    assert store_module._cuts(path, 3) is None  # a label is one node only within one parse
+    store = make_store()
+    store.load(make_source(path, name="b"))
+    rows = store.select(PX + "SELECT DISTINCT ?b WHERE { ?b ex:p ex:o }").rows
+    assert len(rows) == 1
+
+
+@pytest.mark.parametrize("broken", [5, 1500, 2999])
+def test_syntax_error_in_a_later_part_names_its_file_line(
+    make_store, make_source, tmp_path: Path, split_loads, broken: int
+) -> None:
+    path = _ntriples(tmp_path / "bad.nt", 3000, broken=broken)
+    store = make_store()
+    before = _snapshot(store)
+    with pytest.raises(SourceSyntaxError) as caught:
+        store.load(make_source(path, name="bad"))
+    assert caught.value.line == broken + 1
+    assert _snapshot(store) == before
+
+
 def test_keeps_the_newest_two_generations(make_store, ttl_source) -> None:
     store = make_store()
     for n in range(4):
