@@ -36,9 +36,10 @@ wall-clock limit (:data:`LOAD_TIME_LIMIT`, env ``PEACEGRAPH_LOAD_TIMEOUT`` in se
 a parser crash kills the child, not the caller. Triples-only formats use Oxigraph's
 native ``bulk_load``, which parses and sorts on one core: an N-Triples file of 8 MiB or
 more without blank nodes is cut at line ends into one part per core, bulk-loaded on
-threads at once (a syntax error still names the file's line); for dataset formats (N-Quads, TriG, JSON-LD) the file's own graph
-names are dropped and every statement goes into ``pgg:<name>``. Blank nodes are renamed
-per load, so two sources never share one.
+threads at once (a syntax error still names the file's line). For dataset formats
+(N-Quads, TriG, JSON-LD) the file's own graph names are dropped and every statement
+goes into ``pgg:<name>``. Blank nodes are renamed per load, so two sources never share
+one.
 
 >>> import tempfile
 >>> with tempfile.TemporaryDirectory() as tmp, Store.open(tmp, read_only=False) as store:
