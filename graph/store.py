@@ -113,9 +113,19 @@ _OX_DUMP = {
 _BATCH = 50_000
 #: Round 1 of inference over a new graph of at least this many statements uses the ``bulk`` rules.
 _BULK_INFERENCE = 10_000
-#: An N-Triples file of at least this many bytes is bulk-loaded in one part per core, on
-#: threads (bulk_load parses and sorts on one core; 1M statements: 10.5 s against 17–18 s)
+#: An N-Triples or Turtle file of at least this many bytes is bulk-loaded in one part per
+#: core, on threads (bulk_load parses and sorts on one core; 1M statements of N-Triples:
+#: 10.5 s against 17–18 s)
 _SPLIT_LOAD = 8 << 20
+#: :func:`_cuts`: a line end; a Turtle statement's end (a line ending in ``.``, the next
+#: starting in column 0); the directives, comments and blank lines that open a Turtle file;
+#: a directive anywhere after them.
+_LINE_END = re.compile(rb"\n")
+_TURTLE_CUT = re.compile(rb"\.[ \t]*\r?\n(?=[^ \t])")
+_TURTLE_HEAD = re.compile(
+    rb"(?:[ \t]*(?:(?:@prefix|(?i:prefix))[ \t]+[^\s<>]*:[ \t]*<[^<>\n]*>[ \t]*\.?"
+    rb"|(?:@base|(?i:base))[ \t]*<[^<>\n]*>[ \t]*\.?)?[ \t]*(?:#[^\n]*)?\r?\n)*")
+_TURTLE_DIRECTIVE = re.compile(rb"(?im)^[ \t]*@?(?:prefix|base)\b")
 #: Scratch graphs of semi-naive inference (removed before a load commits).
 _DELTA_GRAPH = "urn:x-peacegraph:inference-round:"
 _PARSER_POSITION = re.compile(
@@ -733,11 +743,13 @@ class Store:
             raise StoreError(f"{location}: no such file")
         memory = int(os.environ.get("PEACEGRAPH_LOAD_MEMORY") or LOAD_MEMORY_LIMIT)
         seconds = float(os.environ.get("PEACEGRAPH_LOAD_TIMEOUT") or LOAD_TIME_LIMIT)
+        cuts, head = (_cuts(path, _cores(), turtle=rdf_format == "ttl")
+                      if rdf_format in ("nt", "ttl") else None) or (None, 0)
         job = {
             "store": str(directory), "graph": graph.value, "path": str(path),
             "format": rdf_format, "base": path.as_uri(), "memory": memory,
             "parent": os.getpid(),
-            "cuts": _cuts(path, _cores()) if rdf_format == "nt" else None,
+            "cuts": cuts, "head": head,
         }
         env = {**os.environ, "MALLOC_ARENA_MAX": "2"}
         assert self._lock_fd is not None
@@ -954,11 +966,12 @@ def report(**fields):
     sys.stdout.flush()
 
 class Part(io.RawIOBase):
-    # bytes [start, end) of a file, for bulk_load to read
-    def __init__(self, path, start, end):
+    # bytes [0, head) then [start, end) of a file, for bulk_load to read
+    def __init__(self, path, start, end, head=0):
         self.file = open(path, "rb", buffering=0)
-        self.file.seek(start)
-        self.left = end - start
+        self.spans = [(start, end - start)] if not head or not start else [(0, head), (start, end - start)]
+        self.file.seek(self.spans[0][0])
+        self.left = self.spans[0][1]
     def readable(self):
         return True
     def readinto(self, buffer):
@@ -966,6 +979,10 @@ class Part(io.RawIOBase):
         buffer[:len(data)] = data
         return len(data)
     def read(self, size=-1):
+        while not self.left and len(self.spans) > 1:
+            self.spans.pop(0)
+            self.file.seek(self.spans[0][0])
+            self.left = self.spans[0][1]
         data = self.file.read(self.left if size < 0 else min(size, self.left))
         self.left -= len(data)
         return data
@@ -973,30 +990,31 @@ class Part(io.RawIOBase):
         self.file.close()
         super().close()
 
-def load_parts(store, path, cuts, graph, base):
+def load_parts(store, path, fmt, cuts, head, graph, base):
     # One bulk_load per part, on its own thread (each parses and sorts without the GIL,
-    # so the parts use every core); a syntax error is the first part's, at its file line
+    # so the parts use every core); every part after the first reads the file's
+    # directives (head bytes) first. A part that does not parse (a real error, or a
+    # Turtle cut that fell inside a statement) makes the whole file load in one parse,
+    # which either succeeds or reports the error at its file line.
     import threading
-    errors = {}
+    errors = []
     def load(index):
         try:
-            with Part(path, cuts[index], cuts[index + 1]) as part:
-                store.bulk_load(part, ox.RdfFormat.N_TRIPLES, base_iri=base, to_graph=graph)
+            with Part(path, cuts[index], cuts[index + 1], head) as part:
+                store.bulk_load(part, fmt, base_iri=base, to_graph=graph)
         except BaseException as error:
-            errors[index] = error
+            errors.append(error)
     threads = [threading.Thread(target=load, args=(i,)) for i in range(len(cuts) - 1)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    for error in errors:
+        if not isinstance(error, SyntaxError):
+            raise error
     if errors:
-        index = min(errors)
-        error = errors[index]
-        if isinstance(error, SyntaxError) and error.lineno is not None:
-            with Part(path, 0, cuts[index]) as before:
-                while chunk := before.read(1 << 20):
-                    error.lineno += chunk.count(b"\n")
-        raise error
+        store.remove_graph(graph)
+        store.bulk_load(path=path, format=fmt, base_iri=base, to_graph=graph)
 try:
     fmt = ox.RdfFormat.from_extension(job["format"])
     graph = ox.NamedNode(job["graph"])
@@ -1007,7 +1025,7 @@ try:
         quads = ox.parse(path=job["path"], format=fmt, base_iri=job["base"], rename_blank_nodes=True)
         store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
     elif cuts:
-        load_parts(store, job["path"], cuts, graph, job["base"])
+        load_parts(store, job["path"], fmt, cuts, job["head"], graph, job["base"])
     else:
         store.bulk_load(path=job["path"], format=fmt, base_iri=job["base"], to_graph=graph)
     store.flush()
@@ -1032,17 +1050,32 @@ def _cores() -> int:
     return os.cpu_count() or 1
 
 
-def _cuts(path: Path, parts: int, least: int | None = None) -> list[int] | None:
-    """Byte offsets that cut an N-Triples file at line ends into up to ``parts`` parts
-    (``[0, …, size]``), or ``None`` to load it whole: fewer than two parts, a file
-    smaller than ``least`` (default :data:`_SPLIT_LOAD`), or one that may hold blank
-    nodes (``_:`` anywhere: ``bulk_load`` scopes blank node labels to one parse).
+def _cuts(path: Path, parts: int, least: int | None = None, *,
+          turtle: bool = False) -> tuple[list[int], int] | None:
+    """Where to cut an N-Triples (or ``turtle``) file into up to ``parts`` parts to
+    bulk-load on threads: byte offsets ``[0, …, size]`` and the length of the file's head
+    that every part after the first reads first (Turtle's ``@prefix``/``@base``
+    directives; 0 for N-Triples). ``None`` loads it whole: fewer than two parts, a file
+    smaller than ``least`` (default :data:`_SPLIT_LOAD`), one that may hold blank node
+    labels (``_:`` anywhere: ``bulk_load`` scopes them to one parse), or a Turtle file
+    with long strings (``'''`` or three double quotes: a line end inside one) or a directive
+    after its head (the parts would not all see it).
+
+    N-Triples is cut at line ends; Turtle at a line that ends in ``.`` followed by one
+    that starts in column 0 — a statement's end, unless that ``.`` ends a comment inside
+    a statement, in which case the part before the cut does not parse and the worker
+    loads the whole file in one parse instead.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as d:
     ...     p = Path(d, "a.nt"); _ = p.write_bytes(b"<a> <b> <c> .\\n" * 4)
-    ...     _cuts(p, 2, least=0), _cuts(p, 9, least=0), _cuts(p, 1, least=0), _cuts(p, 2)
-    ([0, 28, 56], [0, 14, 28, 42, 56], None, None)
+    ...     _cuts(p, 2, least=0), _cuts(p, 9, least=0)[0], _cuts(p, 1, least=0), _cuts(p, 2)
+    (([0, 28, 56], 0), [0, 14, 28, 42, 56], None, None)
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = Path(d, "a.ttl")
+    ...     _ = p.write_bytes(b"@prefix e: <http://e/> .\\n\\n" + b"e:a e:b 1 ;\\n  e:c 2 .\\n" * 4)
+    ...     _cuts(p, 2, least=0, turtle=True)
+    ([0, 70, 114], 26)
     """
     import mmap
 
@@ -1053,14 +1086,21 @@ def _cuts(path: Path, parts: int, least: int | None = None) -> list[int] | None:
     with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
         if data.find(b"_:") != -1:
             return None
+        head = 0
+        if turtle:
+            head = _TURTLE_HEAD.match(data).end()
+            if (data.find(b'"""') != -1 or data.find(b"'''") != -1
+                    or _TURTLE_DIRECTIVE.search(data, head)):
+                return None
+        end_of = _TURTLE_CUT if turtle else _LINE_END
         cuts = [0]
         for part in range(1, parts):
-            end = data.find(b"\n", max(size * part // parts - 1, cuts[-1]))
-            if end == -1 or end + 1 >= size:
+            found = end_of.search(data, max(size * part // parts - 1, cuts[-1], head))
+            if found is None or found.end() >= size:
                 break
-            if end + 1 > cuts[-1]:
-                cuts.append(end + 1)
-    return [*cuts, size] if len(cuts) > 1 else None
+            if found.end() > cuts[-1]:
+                cuts.append(found.end())
+    return ([*cuts, size], head) if len(cuts) > 1 else None
 
 
 def _read_current(root: Path) -> str | None:

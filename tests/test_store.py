@@ -311,6 +311,78 @@ def test_syntax_error_in_a_later_part_names_its_file_line(
     assert _snapshot(store) == before
 
 
+def _turtle(path: Path, statements: int, *, broken: int | None = None, extra: str = "") -> Path:
+    """``statements`` subjects of three triples each, 4 lines per subject (3 + a blank)."""
+    body = [f"@prefix ex: <{EX}> .\n# a comment.\n\n"]
+    for i in range(statements):
+        value = '"unterminated' if i == broken else f'"{i} 한"@ko'
+        body.append(f"ex:s{i} a ex:Thing ;\n    ex:p {value} ;\n    ex:q ex:o{i % 7} .\n\n")
+    path.write_text("".join(body) + extra, encoding="utf-8")
+    return path
+
+
+def _load_whole(make_store, make_source, path: Path, name: str) -> Store:
+    whole = make_store(path.parent / f"whole-{path.stem}")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "_SPLIT_LOAD", 1 << 40)
+        whole.load(make_source(path, name=name))
+    return whole
+
+
+def test_turtle_in_parts_loads_as_one(make_store, make_source, tmp_path: Path, split_loads) -> None:
+    path = _turtle(tmp_path / "big.ttl", 1000)
+    cuts, head = store_module._cuts(path, 3, turtle=True)
+    assert len(cuts) == 4 and path.read_bytes()[:head].startswith(b"@prefix ex:")
+    assert all(path.read_bytes()[cut - 3:cut] == b" .\n" for cut in cuts[1:-1])
+    store = make_store()
+    assert store.load(make_source(path, name="big")).statements == 3000
+    whole = _load_whole(make_store, make_source, path, "big")
+    assert store.dump("nt", graph="big") == whole.dump("nt", graph="big")
+
+
+@pytest.mark.parametrize("extra", [
+    '<urn:x> <urn:p> """two\nlines""" .\n',
+    "@prefix ex: <urn:other#> .\n",
+    "PREFIX other: <urn:other#>\n",
+    "_:b <urn:p> <urn:o> .\n",
+])
+def test_turtle_that_parts_could_misread_loads_whole(tmp_path: Path, extra: str) -> None:
+    assert store_module._cuts(_turtle(tmp_path / "t.ttl", 300), 3, least=0, turtle=True)
+    assert store_module._cuts(_turtle(tmp_path / "t.ttl", 300, extra=extra), 3, least=0,
+                              turtle=True) is None
+
+
+def test_turtle_cut_inside_a_statement_still_loads_it(
+    make_store, make_source, tmp_path: Path, split_loads
+) -> None:
+    # every line of a statement ends in "." (comments) and starts in column 0, so the
+    # cuts fall inside statements: the parts fail and the file loads in one parse
+    path = tmp_path / "odd.ttl"
+    path.write_text(f"@prefix ex: <{EX}> .\n" + "".join(
+        f"ex:s{i} # subject.\nex:p # predicate.\nex:o{i} .\n" for i in range(900)), encoding="utf-8")
+    cuts, _ = store_module._cuts(path, 3, turtle=True)
+    data = path.read_bytes()
+    assert any(data[:cut].endswith((b"subject.\n", b"predicate.\n")) for cut in cuts[1:-1])
+    store = make_store()
+    assert store.load(make_source(path, name="odd")).statements == 900
+    assert store.dump("nt", graph="odd") == _load_whole(make_store, make_source, path, "odd").dump(
+        "nt", graph="odd")
+
+
+@pytest.mark.parametrize("broken", [5, 500, 999])
+def test_turtle_syntax_error_in_a_part_names_its_file_line(
+    make_store, make_source, tmp_path: Path, split_loads, broken: int
+) -> None:
+    path = _turtle(tmp_path / "bad.ttl", 1000, broken=broken)
+    assert store_module._cuts(path, 3, turtle=True) is not None
+    store = make_store()
+    before = _snapshot(store)
+    with pytest.raises(SourceSyntaxError) as caught:
+        store.load(make_source(path, name="bad"))
+    assert caught.value.line == 3 + broken * 4 + 2
+    assert _snapshot(store) == before
+
+
 def test_keeps_the_newest_two_generations(make_store, ttl_source) -> None:
     store = make_store()
     for n in range(4):
