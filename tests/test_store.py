@@ -282,10 +282,7 @@ def test_ntriples_in_parts_load_as_one(make_store, make_source, tmp_path: Path, 
     assert store_module._cuts(path, 3) is not None
     store = make_store()
     assert store.load(make_source(path, name="big")).statements == 3000
-    whole = make_store(tmp_path / "whole")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(store_module, "_SPLIT_LOAD", 1 << 40)
-        whole.load(make_source(path, name="big"))
+    whole = _load_whole(make_store, make_source, path, "big")
     assert store.dump("nt", graph="big") == whole.dump("nt", graph="big")
 
 
