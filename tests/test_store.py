@@ -349,6 +349,13 @@ def test_turtle_that_parts_could_misread_loads_whole(tmp_path: Path, extra: str)
                               turtle=True) is None
 
 
+def test_turtle_without_directives_first_loads_whole(tmp_path: Path) -> None:
+    body = _turtle(tmp_path / "t.ttl", 300).read_text(encoding="utf-8").replace("ex:", "ex1:")
+    (tmp_path / "late.ttl").write_text(body.split("\n\n", 1)[1] + f"@prefix ex1: <{EX}> .\n",
+                                       encoding="utf-8")
+    assert store_module._cuts(tmp_path / "late.ttl", 3, least=0, turtle=True) is None
+
+
 def test_turtle_cut_inside_a_statement_still_loads_it(
     make_store, make_source, tmp_path: Path, split_loads
 ) -> None:
