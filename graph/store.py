@@ -1089,7 +1089,8 @@ def _cuts(path: Path, parts: int, least: int | None = None, *,
             return None
         head = 0
         if turtle:
-            head = _TURTLE_HEAD.match(data).end()
+            opening = _TURTLE_HEAD.match(data)  # matches, if only the empty string
+            head = opening.end() if opening else 0
             if (not head or data.find(b'"""') != -1 or data.find(b"'''") != -1
                     or _TURTLE_DIRECTIVE.search(data, head - 1)):
                 return None
