@@ -969,9 +969,9 @@ class Part(io.RawIOBase):
     # bytes [0, head) then [start, end) of a file, for bulk_load to read
     def __init__(self, path, start, end, head=0):
         self.file = open(path, "rb", buffering=0)
-        self.spans = [(start, end - start)] if not head or not start else [(0, head), (start, end - start)]
-        self.file.seek(self.spans[0][0])
-        self.left = self.spans[0][1]
+        self.spans = [(0, head)] if head and start else []
+        self.spans.append((start, end - start))
+        self.left = 0
     def readable(self):
         return True
     def readinto(self, buffer):
@@ -979,10 +979,9 @@ class Part(io.RawIOBase):
         buffer[:len(data)] = data
         return len(data)
     def read(self, size=-1):
-        while not self.left and len(self.spans) > 1:
-            self.spans.pop(0)
-            self.file.seek(self.spans[0][0])
-            self.left = self.spans[0][1]
+        while not self.left and self.spans:
+            start, self.left = self.spans.pop(0)
+            self.file.seek(start)
         data = self.file.read(self.left if size < 0 else min(size, self.left))
         self.left -= len(data)
         return data
