@@ -482,11 +482,16 @@ def _children(pid: int) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    """Whether any thread of ``pid`` still runs: a killed process's main thread turns
+    zombie before its other threads finish exiting, and its files (the store's lock)
+    close only with the last one."""
+    for task in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            if task.read_text().split(")")[-1].split()[0] != "Z":
+                return True
+        except OSError:
+            continue
+    return False
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to find the loader child")
